@@ -1,0 +1,93 @@
+//===- loomc.cpp - the Loom compiler driver -------------------------------===//
+//
+//   loomc compile SPEC.yaml --emit=loom|fused
+//
+// Errors in the spec are reported as `file:line:col: error: ...`; the exit
+// status is non-zero on any error and nothing is written.
+//
+//===----------------------------------------------------------------------===//
+#include "Import/SpecImporter.h"
+#include "Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+
+namespace {
+
+enum class Stage { Loom, Fused };
+
+cl::OptionCategory loomcCategory("loomc options");
+
+cl::opt<std::string> command(cl::Positional, cl::Required,
+                             cl::desc("<command: compile>"),
+                             cl::cat(loomcCategory));
+cl::opt<std::string> specPath(cl::Positional, cl::Required,
+                              cl::desc("<model spec .yaml>"),
+                              cl::cat(loomcCategory));
+cl::opt<Stage> emitStage(
+    "emit", cl::desc("Print one stage of the pipeline to stdout"),
+    cl::values(clEnumValN(Stage::Loom, "loom", "imported, unfused loom IR"),
+               clEnumValN(Stage::Fused, "fused",
+                          "loom IR after the inference fusions")),
+    cl::cat(loomcCategory));
+
+int fail(const Twine &message) {
+  errs() << "loomc: error: " << message << "\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Loom: compiles Transformer model specs\n\n"
+                              "  loomc compile SPEC.yaml --emit=loom|fused\n");
+
+  if (command != "compile")
+    return fail("unknown command '" + command + "'; expected 'compile'");
+  if (emitStage.getNumOccurrences() == 0)
+    return fail("nothing to do: give --emit=loom or --emit=fused");
+
+  std::string message;
+  auto buffer = mlir::openInputFile(specPath, &message);
+  if (!buffer)
+    return fail(message);
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), SMLoc());
+  std::optional<loom::ModelSpec> spec = loom::parseModelSpec(sourceMgr);
+  if (!spec)
+    return 1;
+
+  mlir::MLIRContext context;
+  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      loom::importModelSpec(context, *spec);
+  if (failed(mlir::verify(*module)))
+    return fail("internal error: the imported IR does not verify");
+
+  if (emitStage == Stage::Fused) {
+    mlir::PassManager pm(&context);
+    if (failed(mlir::applyPassManagerCLOptions(pm)))
+      return 1;
+    loom::buildInferencePipeline(pm);
+    if (failed(pm.run(*module)))
+      return fail("the fusion pipeline failed");
+  }
+  module->print(outs());
+  outs() << "\n";
+  return 0;
+}

@@ -1,0 +1,415 @@
+//===- LoomOps.td - loom dialect ops -------------------------*- tablegen -*-===//
+//
+// Shape notation in descriptions: B batch, S/T sequence lengths, D model width,
+// H heads, Dh = D / H head width, V vocabulary, N output features, K input
+// features. "compatible" dims are equal or at least one is dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_OPS_TD
+#define LOOM_OPS_TD
+
+include "loom/LoomDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+class Loom_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Loom_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Parameters and inputs
+//===----------------------------------------------------------------------===//
+
+def Loom_WeightOp : Loom_Op<"weight", [Pure]> {
+  let summary = "a named model parameter";
+  let description = [{
+    Yields the parameter called `name` (its safetensors / PyTorch `state_dict`
+    name). The result type must be fully static: it is the shape the weights
+    file must hold.
+
+    ```mlir
+    %w = loom.weight "output.weight" : tensor<1000x512xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Loom_EmbeddingOp : Loom_Op<"embedding", [Pure]> {
+  let summary = "embedding table lookup";
+  let description = [{
+    `result[b, s, :] = table[tokens[b, s], :]` for `table : [V, D]` and
+    `tokens : [B, S]`; the result is `[B, S, D]`. A token id outside `[0, V)`
+    is an error reported by the runtime before the lookup runs.
+
+    ```mlir
+    %e = loom.embedding %table[%tokens] : tensor<1000x512xf32>, tensor<?x?xi32> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$table, Loom_IdTensor:$tokens);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = [{
+    $table `[` $tokens `]` attr-dict `:` type($table) `,` type($tokens) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_PositionalEncodingOp : Loom_Op<"positional_encoding",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "adds the sinusoidal position table";
+  let description = [{
+    `result[b, s, :] = x[b, s, :] + P[s, :]` for `x : [B, S, D]` with `D` even,
+    where `P[pos, 2i] = sin(pos / 10000^(2i/D))` and
+    `P[pos, 2i+1] = cos(pos / 10000^(2i/D))` (computed in double precision,
+    rounded to f32), for `pos < max_len`. `S` must not exceed `max_len`.
+
+    ```mlir
+    %p = loom.positional_encoding %x {max_len = 128 : i64} : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, I64Attr:$max_len);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Loom_LinearOp : Loom_Op<"linear", [Pure]> {
+  let summary = "affine map over the last axis: x · Wᵀ + b";
+  let description = [{
+    `result[..., n] = sum_k x[..., k] * W[r0 + n, k] + b[r0 + n]` for
+    `x : [..., K]`, `W : [R, K]`, optional `b : [R]`, giving `[..., N]`.
+
+    Without `weight_rows` all `R = N` rows are used. With
+    `weight_rows = array<i64: r0, N>` only rows `[r0, r0 + N)` of `W` and `b`
+    take part: this is how PyTorch's packed `in_proj_weight : [3D, D]` is
+    read, e.g. rows `[0, D)` for a cross-attention query and rows `[D, 3D)`
+    for its keys and values.
+
+    ```mlir
+    %qkv = loom.linear %x, %w, %b : (tensor<?x?x512xf32>, tensor<1536x512xf32>, tensor<1536xf32>) -> tensor<?x?x1536xf32>
+    %q = loom.linear %y, %w, %b {weight_rows = array<i64: 0, 512>} : (tensor<?x?x512xf32>, tensor<1536x512xf32>, tensor<1536xf32>) -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, Loom_F32Tensor:$weight,
+                       Optional<Loom_F32Tensor>:$bias,
+                       OptionalAttr<DenseI64ArrayAttr>:$weight_rows);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// First weight row used and the number of rows (= output features).
+    std::pair<int64_t, int64_t> getRowRange();
+  }];
+}
+
+def Loom_MatmulOp : Loom_Op<"matmul", [Pure]> {
+  let summary = "batched matrix product";
+  let description = [{
+    `result[..., m, n] = sum_k lhs[..., m, k] * rhs[..., k, n]`, or with
+    `transpose_rhs`, `sum_k lhs[..., m, k] * rhs[..., n, k]` (Q · Kᵀ). Both
+    operands have the same rank (at least 2) and compatible batch dims.
+
+    ```mlir
+    %s = loom.matmul %q, %k {transpose_rhs} : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32> -> tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$lhs, Loom_F32Tensor:$rhs,
+                       UnitAttr:$transpose_rhs);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_SplitHeadsOp : Loom_Op<"split_heads", [Pure]> {
+  let summary = "[B, S, chunks·H·Dh] → [B, H, S, Dh], one chunk";
+  let description = [{
+    Views the last axis as `chunks` consecutive blocks of `H·Dh` features
+    (PyTorch's packed q|k|v order), takes block `chunk`, and moves the head
+    axis in front of the sequence axis:
+    `result[b, h, s, e] = input[b, s, chunk·H·Dh + h·Dh + e]`.
+    `H = heads`; the result's head axis must be static and equal `heads`.
+
+    ```mlir
+    %k = loom.split_heads %qkv {heads = 8 : i64, chunks = 3 : i64, chunk = 1 : i64} : tensor<?x?x1536xf32> -> tensor<?x8x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, I64Attr:$heads,
+                       DefaultValuedAttr<I64Attr, "1">:$chunks,
+                       DefaultValuedAttr<I64Attr, "0">:$chunk);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Loom_MergeHeadsOp : Loom_Op<"merge_heads", [Pure]> {
+  let summary = "[B, H, S, Dh] → [B, S, H·Dh]";
+  let description = [{
+    The inverse of a one-chunk `loom.split_heads`:
+    `result[b, s, h·Dh + e] = input[b, h, s, e]`.
+
+    ```mlir
+    %m = loom.merge_heads %a : tensor<?x8x?x64xf32> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Loom_BinaryOp<string mnemonic, string formula>
+    : Loom_Op<mnemonic, [Pure, Commutative, SameOperandsAndResultType]> {
+  let summary = "elementwise " # formula;
+  let description = "`result = " # formula # "` elementwise; operands and "
+      "result have one type (no broadcasting).";
+  let arguments = (ins Loom_F32Tensor:$lhs, Loom_F32Tensor:$rhs);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Loom_AddOp : Loom_BinaryOp<"add", "lhs + rhs">;
+def Loom_MulOp : Loom_BinaryOp<"mul", "lhs * rhs">;
+
+class Loom_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : Loom_Op<mnemonic, !listconcat([SameOperandsAndResultType], traits)> {
+  let arguments = (ins Loom_F32Tensor:$input);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Loom_ScaleOp : Loom_Op<"scale", [Pure, SameOperandsAndResultType]> {
+  let summary = "multiplies by a constant";
+  let description = [{
+    `result = input * factor` elementwise. Scaling by 1 folds away.
+
+    ```mlir
+    %y = loom.scale %x {factor = 1.250000e-01 : f32} : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, F32Attr:$factor);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Loom_ReluOp : Loom_UnaryOp<"relu", [Pure]> {
+  let summary = "rectified linear unit";
+  let description = "`result = max(input, 0)` elementwise.";
+}
+
+def Loom_GeluOp : Loom_UnaryOp<"gelu", [Pure]> {
+  let summary = "Gaussian error linear unit (erf form)";
+  let description =
+      "`result = 0.5 * x * (1 + erf(x / sqrt(2)))` elementwise (PyTorch's "
+      "default, not the tanh approximation).";
+}
+
+def Loom_DropoutOp : Loom_UnaryOp<"dropout"> {
+  let summary = "inverted dropout (training only)";
+  let description = [{
+    In training, each element is zeroed with probability `probability` and
+    the survivors are scaled by `1 / (1 - probability)`. In inference it is
+    the identity (`--loom-strip-dropout` removes it). `0 <= probability < 1`;
+    a probability of 0 folds away. Not `Pure`: it draws random numbers.
+
+    ```mlir
+    %y = loom.dropout %x {probability = 1.000000e-01 : f32} : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, F32Attr:$probability);
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Masking, softmax, normalisation
+//===----------------------------------------------------------------------===//
+
+def Loom_CausalMaskOp : Loom_Op<"causal_mask",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "hides later keys from each query";
+  let description = [{
+    For scores `[..., Sq, Sk]`: `result[..., i, j] = -inf` where `j > i`,
+    else `scores[..., i, j]` (query `i` and key `i` are the same position).
+
+    ```mlir
+    %m = loom.causal_mask %s : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$scores);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$scores attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Loom_KeyPaddingMaskOp : Loom_Op<"key_padding_mask",
+    [Pure, AllTypesMatch<["scores", "result"]>]> {
+  let summary = "hides padding keys, given each row's length";
+  let description = [{
+    For scores `[B, ..., Sk]` and `lengths : [B]`:
+    `result[b, ..., j] = -inf` where `j >= lengths[b]`, else
+    `scores[b, ..., j]`. The runtime refuses lengths outside `[1, Sk]`, so no
+    row is masked entirely.
+
+    ```mlir
+    %m = loom.key_padding_mask %s, %len : tensor<?x8x?x?xf32>, tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$scores, Loom_IdTensor:$lengths);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = [{
+    $scores `,` $lengths attr-dict `:` type($scores) `,` type($lengths)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_SoftmaxOp : Loom_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `result = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis`
+    (`0 <= axis < rank`). Entries equal to `-inf` get weight 0.
+
+    ```mlir
+    %p = loom.softmax %s {axis = 3 : i64} : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Loom_LayerNormOp : Loom_Op<"layer_norm",
+    [Pure, AllTypesMatch<["input", "result"]>, AllTypesMatch<["gamma", "beta"]>]> {
+  let summary = "layer normalisation over the last axis";
+  let description = [{
+    For `x : [..., D]`, `gamma, beta : [D]`:
+    `result = (x - mean) / sqrt(var + epsilon) * gamma + beta`, where mean and
+    the biased variance are taken over the last axis. `epsilon > 0`.
+
+    ```mlir
+    %n = loom.layer_norm %x, %g, %b {epsilon = 9.99999974E-6 : f32} : tensor<?x?x512xf32>, tensor<512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, Loom_F32Tensor:$gamma,
+                       Loom_F32Tensor:$beta, F32Attr:$epsilon);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "mlir::Value":$input, "mlir::Value":$gamma,
+                                 "mlir::Value":$beta, "float":$epsilon), [{
+    build($_builder, $_state, input.getType(), input, gamma, beta,
+          $_builder.getF32FloatAttr(epsilon));
+  }]>];
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+def Loom_CrossEntropyOp : Loom_Op<"cross_entropy", [Pure]> {
+  let summary = "mean label-smoothed cross-entropy over non-ignored labels";
+  let description = [{
+    For `logits : [B, T, V]` and `labels : [B, T]`, with
+    `lp = log_softmax(logits)` over the last axis and `eps = label_smoothing`:
+    `loss(b, t) = -(1 - eps) * lp[b, t, labels[b, t]] - eps / V * sum_v lp[b, t, v]`,
+    and the result is the mean of `loss` over positions whose label is not
+    `ignore_index` (PyTorch's `cross_entropy(..., ignore_index,
+    label_smoothing)`). `0 <= label_smoothing < 1`.
+
+    ```mlir
+    %l = loom.cross_entropy %logits, %labels {ignore_index = 0 : i64, label_smoothing = 1.000000e-01 : f32} : tensor<?x?x1000xf32>, tensor<?x?xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$logits, Loom_IdTensor:$labels,
+                       I64Attr:$ignore_index, F32Attr:$label_smoothing);
+  let results = (outs Loom_ScalarF32Tensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fused ops
+//===----------------------------------------------------------------------===//
+
+def Loom_FusedAttentionOp : Loom_Op<"fused_attention",
+    [Pure]> {
+  let summary = "softmax(mask(scale · Q · Kᵀ)) · V in one op";
+  let description = [{
+    For `query : [B, H, Sq, Dh]`, `key, value : [B, H, Sk, Dh]`:
+    `scores = scale * query · keyᵀ`, then the mask (`causal`: key `j > i`
+    hidden; `key_padding`: key `j >= key_lengths[b]` hidden;
+    `causal_key_padding`: both; `none`), then softmax over the key axis, then
+    `· value`. The result is `[B, H, Sq, Dh]`. `heads` equals `H`; `scale > 0`
+    (the importer and the fusion use `1/sqrt(Dh)`). `key_lengths : [B]` is
+    present exactly when the mask has a key-padding part.
+
+    Semantically equal to the unfused chain it replaces; a kernel may compute
+    it block by block with an online softmax and never hold `[B, H, Sq, Sk]`.
+
+    ```mlir
+    %a = loom.fused_attention %q, %k, %v key_lengths(%len : tensor<?xi32>)
+           {heads = 8 : i64, mask = #loom.mask<causal_key_padding>, scale = 1.250000e-01 : f32}
+           : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32> -> tensor<?x8x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$query, Loom_F32Tensor:$key,
+                       Loom_F32Tensor:$value,
+                       Optional<Loom_IdTensor>:$key_lengths,
+                       Loom_MaskKindAttr:$mask, F32Attr:$scale,
+                       I64Attr:$heads);
+  let results = (outs Loom_F32Tensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value
+    (`key_lengths` `(` $key_lengths^ `:` type($key_lengths) `)`)?
+    attr-dict `:` type($query) `,` type($key) `,` type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_AddNormOp : Loom_Op<"add_norm",
+    [Pure, AllTypesMatch<["input", "residual", "result"]>,
+     AllTypesMatch<["gamma", "beta"]>]> {
+  let summary = "LayerNorm(input + residual), optionally also the sum";
+  let description = [{
+    `sum = input + residual` (same type), then
+    `result = layer_norm(sum, gamma, beta, epsilon)` over the last axis, as in
+    `loom.layer_norm`. Post-norm layers need only `result`. Pre-norm layers
+    also keep `sum` as the next residual: the op then has a second result
+    holding it.
+
+    ```mlir
+    %n = loom.add_norm %x, %r, %g, %b {epsilon = 9.99999974E-6 : f32} : tensor<?x?x512xf32>, tensor<512xf32> -> tensor<?x?x512xf32>
+    %n2, %sum = loom.add_norm %x, %r, %g, %b {epsilon = 9.99999974E-6 : f32} : tensor<?x?x512xf32>, tensor<512xf32> -> tensor<?x?x512xf32>, tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Loom_F32Tensor:$input, Loom_F32Tensor:$residual,
+                       Loom_F32Tensor:$gamma, Loom_F32Tensor:$beta,
+                       F32Attr:$epsilon);
+  let results = (outs Loom_F32Tensor:$result, Optional<Loom_F32Tensor>:$sum);
+  let assemblyFormat = [{
+    $input `,` $residual `,` $gamma `,` $beta attr-dict `:` type($input) `,`
+    type($gamma) `->` type(results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // LOOM_OPS_TD

@@ -1,11 +1,12 @@
 //===- loomc.cpp - the Loom compiler driver -------------------------------===//
 //
-//   loomc compile SPEC.yaml --emit=loom|fused
+//   loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers
 //
 // Errors in the spec are reported as `file:line:col: error: ...`; the exit
 // status is non-zero on any error and nothing is written.
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/Plan.h"
 #include "Import/SpecImporter.h"
 #include "Transforms/Passes.h"
 
@@ -24,7 +25,7 @@ using namespace llvm;
 
 namespace {
 
-enum class Stage { Loom, Fused };
+enum class Stage { Loom, Fused, Kernels, Buffers };
 
 cl::OptionCategory loomcCategory("loomc options");
 
@@ -38,7 +39,11 @@ cl::opt<Stage> emitStage(
     "emit", cl::desc("Print one stage of the pipeline to stdout"),
     cl::values(clEnumValN(Stage::Loom, "loom", "imported, unfused loom IR"),
                clEnumValN(Stage::Fused, "fused",
-                          "loom IR after the inference fusions")),
+                          "loom IR after the inference fusions"),
+               clEnumValN(Stage::Kernels, "kernels",
+                          "the kernel calls of the inference plan"),
+               clEnumValN(Stage::Buffers, "buffers",
+                          "the buffer plan: sizes, live ranges, offsets")),
     cl::cat(loomcCategory));
 
 int fail(const Twine &message) {
@@ -55,12 +60,13 @@ int main(int argc, char **argv) {
   mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv,
                               "Loom: compiles Transformer model specs\n\n"
-                              "  loomc compile SPEC.yaml --emit=loom|fused\n");
+                              "  loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers\n");
 
   if (command != "compile")
     return fail("unknown command '" + command + "'; expected 'compile'");
   if (emitStage.getNumOccurrences() == 0)
-    return fail("nothing to do: give --emit=loom or --emit=fused");
+    return fail("nothing to do: give --emit=STAGE (loom, fused, kernels, "
+                "buffers)");
 
   std::string message;
   auto buffer = mlir::openInputFile(specPath, &message);
@@ -79,7 +85,7 @@ int main(int argc, char **argv) {
   if (failed(mlir::verify(*module)))
     return fail("internal error: the imported IR does not verify");
 
-  if (emitStage == Stage::Fused) {
+  if (emitStage != Stage::Loom) {
     mlir::PassManager pm(&context);
     if (failed(mlir::applyPassManagerCLOptions(pm)))
       return 1;
@@ -87,7 +93,18 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("the fusion pipeline failed");
   }
-  module->print(outs());
-  outs() << "\n";
+  if (emitStage == Stage::Loom || emitStage == Stage::Fused) {
+    module->print(outs());
+    outs() << "\n";
+    return 0;
+  }
+  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
+  mlir::FailureOr<loom::Plan> plan = loom::buildPlan(forward);
+  if (failed(plan))
+    return 1;
+  if (emitStage == Stage::Kernels)
+    loom::printKernels(*plan, outs());
+  else
+    loom::printBuffers(*plan, outs());
   return 0;
 }

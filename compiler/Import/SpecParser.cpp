@@ -17,6 +17,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLParser.h"
 
+#include <cfloat>
 #include <cmath>
 #include <limits>
 #include <variant>
@@ -355,6 +356,13 @@ void SpecParser::assign(const SpecKey &key, const Entry &entry,
                                 (key.openMin ? "(" : "[") + formatNumber(key.min) +
                                 ", " + formatNumber(key.max) +
                                 (key.openMax ? ")" : "]") + ", got " + text);
+      return;
+    }
+    // Kernels compute in float32: a positive value must stay positive there.
+    if (key.openMin && !(float(value) > 0.0f)) {
+      error(entry.valueLoc, Twine("'") + key.name + "' must be at least " +
+                                formatNumber(FLT_MIN) +
+                                " (it is used as a float32), got " + text);
       return;
     }
     spec.*std::get<double ModelSpec::*>(key.field) = value;

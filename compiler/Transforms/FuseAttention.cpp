@@ -17,7 +17,7 @@ using namespace loom;
 namespace {
 
 /// %s = loom.matmul %q, %k {transpose_rhs}
-/// %t = loom.scale %s {factor = 1/sqrt(Dh)}
+/// %t = loom.scale %s {factor = 1/sqrt(Dh)}       (absent when Dh = 1)
 /// %m = [loom.causal_mask] [loom.key_padding_mask %len] %t   (0-2, any order)
 /// %p = loom.softmax %m {axis = 3}
 /// %o = loom.matmul %p, %v
@@ -65,13 +65,21 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
       locs.push_back(def->getLoc());
     }
 
-    auto scale = scores.getDefiningOp<ScaleOp>();
-    if (!scale || !scale->hasOneUse())
-      return rewriter.notifyMatchFailure(pv, "no single-use scale of scores");
-    auto qk = scale.getInput().getDefiningOp<MatmulOp>();
+    // Scaling by 1/sqrt(1) folds away, so a missing scale means factor 1.
+    double factor = 1.0;
+    FloatAttr scaleAttr;
+    if (auto scale = scores.getDefiningOp<ScaleOp>()) {
+      if (!scale->hasOneUse())
+        return rewriter.notifyMatchFailure(scale, "scaled scores used twice");
+      factor = scale.getFactor().convertToDouble();
+      scaleAttr = scale.getFactorAttr();
+      locs.push_back(scale.getLoc());
+      scores = scale.getInput();
+    }
+    auto qk = scores.getDefiningOp<MatmulOp>();
     if (!qk || !qk.getTransposeRhs() || !qk->hasOneUse())
-      return rewriter.notifyMatchFailure(scale, "scores are not Q·Kᵀ");
-    locs.append({scale.getLoc(), qk.getLoc()});
+      return rewriter.notifyMatchFailure(pv, "scores are not Q·Kᵀ");
+    locs.push_back(qk.getLoc());
 
     Value q = qk.getLhs(), k = qk.getRhs(), v = pv.getRhs();
     auto qType = cast<RankedTensorType>(q.getType());
@@ -82,9 +90,10 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
     if (pv.getType() != qType)
       return rewriter.notifyMatchFailure(pv, "result type differs from Q's");
     double expected = 1.0 / std::sqrt(double(headDim));
-    double factor = scale.getFactor().convertToDouble();
     if (std::abs(factor - expected) > 1e-6 * expected)
-      return rewriter.notifyMatchFailure(scale, "scale is not 1/sqrt(Dh)");
+      return rewriter.notifyMatchFailure(pv, "scale is not 1/sqrt(Dh)");
+    if (!scaleAttr)
+      scaleAttr = rewriter.getF32FloatAttr(1.0f);
 
     MaskKind kind = causal ? (lengths ? MaskKind::causal_key_padding
                                       : MaskKind::causal)
@@ -93,7 +102,7 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
     // are now dead and the greedy driver erases them.
     auto fused = rewriter.create<FusedAttentionOp>(
         rewriter.getFusedLoc(locs), qType, q, k, v, lengths,
-        MaskKindAttr::get(getContext(), kind), scale.getFactorAttr(),
+        MaskKindAttr::get(getContext(), kind), scaleAttr,
         rewriter.getI64IntegerAttr(heads));
     rewriter.replaceOp(pv, fused.getResult());
     return success();

@@ -72,3 +72,16 @@ func.func @causal_only(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>, %v: t
   %o = loom.matmul %p, %v : tensor<?x8x?x?xf32>, tensor<?x8x?x64xf32> -> tensor<?x8x?x64xf32>
   return %o : tensor<?x8x?x64xf32>
 }
+
+// -----
+
+// Head width 1: the scale 1/sqrt(1) folds away before fusion; the fused op
+// gets scale 1.
+// CHECK-LABEL: func @head_width_one
+// CHECK: loom.fused_attention {{.*}} {heads = 2 : i64, mask = #loom.mask<none>, scale = 1.000000e+00 : f32}
+func.func @head_width_one(%q: tensor<?x2x?x1xf32>, %k: tensor<?x2x?x1xf32>, %v: tensor<?x2x?x1xf32>) -> tensor<?x2x?x1xf32> {
+  %s = loom.matmul %q, %k {transpose_rhs} : tensor<?x2x?x1xf32>, tensor<?x2x?x1xf32> -> tensor<?x2x?x?xf32>
+  %p = loom.softmax %s {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o = loom.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x1xf32> -> tensor<?x2x?x1xf32>
+  return %o : tensor<?x2x?x1xf32>
+}

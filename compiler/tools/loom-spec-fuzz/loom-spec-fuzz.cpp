@@ -1,0 +1,161 @@
+//===- loom-spec-fuzz.cpp - fuzzes the spec parser and importer ----------===//
+//
+// Every input must end in either a refused spec (diagnostics, no crash) or
+// an imported module that verifies and survives the fusion pipeline and the
+// planner. Two ways to run it:
+//   - built with clang -fsanitize=fuzzer: LLVMFuzzerTestOneInput is the
+//     libFuzzer target;
+//   - otherwise: `loom-spec-fuzz --iterations=N --seed=S` mutates seed specs
+//     deterministically (byte edits, line edits, boundary numbers), so the
+//     test suite exercises the same checks on every build.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/Plan.h"
+#include "Import/SpecImporter.h"
+#include "Transforms/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// Outcome of one input.
+enum class Outcome { Refused, Accepted, TooLarge };
+
+Outcome checkOne(llvm::StringRef text) {
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.yaml"), llvm::SMLoc());
+  std::optional<loom::ModelSpec> spec = loom::parseModelSpec(sourceMgr);
+  if (!spec)
+    return Outcome::Refused;
+  // Valid but huge models are fine to refuse from the fuzzer's point of view:
+  // importing them only costs time.
+  int64_t layers = spec->encoderLayers + spec->decoderLayers;
+  if (layers > 8 || spec->dModel > 4096 || spec->ffnHidden > 1 << 16)
+    return Outcome::TooLarge;
+  mlir::MLIRContext context;
+  context.getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
+  auto module = loom::importModelSpec(context, *spec);
+  if (failed(mlir::verify(*module))) {
+    llvm::errs() << "imported IR does not verify for:\n" << text << "\n";
+    std::abort();
+  }
+  mlir::PassManager pm(&context);
+  loom::buildInferencePipeline(pm);
+  if (failed(pm.run(*module))) {
+    llvm::errs() << "fusion failed for:\n" << text << "\n";
+    std::abort();
+  }
+  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
+  if (failed(loom::buildPlan(forward))) {
+    llvm::errs() << "planning failed for:\n" << text << "\n";
+    std::abort();
+  }
+  return Outcome::Accepted;
+}
+
+const char *const kSeeds[] = {
+    "name: ed\nd_model: 16\nheads: 2\nffn_hidden: 32\nencoder_layers: 1\n"
+    "decoder_layers: 2\nsrc_vocab: 11\ntgt_vocab: 13\nmax_len: 20\n",
+    "name: enc\narchitecture: encoder\nd_model: 24\nheads: 3\nffn_hidden: 40\n"
+    "encoder_layers: 2\nsrc_vocab: 50\nmax_len: 16\nactivation: gelu\n"
+    "norm_first: true\nfinal_norm: false\ndropout: 0.1\n",
+    "name: lm\narchitecture: decoder\nd_model: 32\nheads: 4\nffn_hidden: 64\n"
+    "decoder_layers: 1\ntgt_vocab: 97\nmax_len: 40\nlayer_norm_eps: 1e-6\n"
+    "pad_id: 0\nbos_id: 1\neos_id: 2\nlabel_smoothing: 0.1\n",
+};
+
+const char *const kValues[] = {
+    "0",      "-1",   "1",     "2",    "3",         "7",
+    "2147483648", "9223372036854775808", "1e309", "nan", "0.5",
+    "",       "~",    "[1]",   "{a: 1}", "\"16\"",  "true",
+    "encoder", "decoder", "gelu", "x y", "'a'", "- 1", "&a 1", "*a",
+};
+
+/// One random edit of `text`.
+std::string mutate(std::string text, std::mt19937 &rng) {
+  auto pick = [&](size_t n) { return n ? size_t(rng() % n) : size_t(0); };
+  std::vector<std::string> lines;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  switch (rng() % 6) {
+  case 0: // flip a byte
+    if (!text.empty())
+      text[pick(text.size())] = char(rng() % 256);
+    return text;
+  case 1: // delete a line
+    if (!lines.empty())
+      lines.erase(lines.begin() + pick(lines.size()));
+    break;
+  case 2: // duplicate a line
+    if (!lines.empty())
+      lines.push_back(lines[pick(lines.size())]);
+    break;
+  case 3: { // replace a value with a boundary value
+    if (lines.empty())
+      break;
+    std::string &line = lines[pick(lines.size())];
+    size_t colon = line.find(':');
+    if (colon != std::string::npos)
+      line = line.substr(0, colon + 1) + " " +
+             kValues[pick(std::size(kValues))];
+    break;
+  }
+  case 4: // insert a random byte
+    text.insert(text.begin() + pick(text.size() + 1), char(rng() % 128));
+    return text;
+  case 5: // truncate
+    return text.substr(0, pick(text.size() + 1));
+  }
+  std::string out;
+  for (const std::string &line : lines)
+    out += line + "\n";
+  return out;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  checkOne(llvm::StringRef(reinterpret_cast<const char *>(data), size));
+  return 0;
+}
+
+#ifndef LOOM_LIBFUZZER
+int main(int argc, char **argv) {
+  llvm::cl::opt<unsigned> iterations("iterations", llvm::cl::init(2000),
+                                     llvm::cl::desc("mutated specs to try"));
+  llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1),
+                               llvm::cl::desc("random seed"));
+  llvm::cl::ParseCommandLineOptions(argc, argv, "Loom spec parser fuzzer\n");
+  std::mt19937 rng(seed);
+  unsigned counts[3] = {0, 0, 0};
+  for (unsigned i = 0; i < iterations; ++i) {
+    std::string text = kSeeds[i % std::size(kSeeds)];
+    for (unsigned edits = 1 + rng() % 4; edits; --edits)
+      text = mutate(text, rng);
+    ++counts[int(checkOne(text))];
+  }
+  llvm::outs() << iterations << " inputs: " << counts[int(Outcome::Accepted)]
+               << " accepted, " << counts[int(Outcome::Refused)]
+               << " refused, " << counts[int(Outcome::TooLarge)]
+               << " valid but too large to import; no crash\n";
+  return 0;
+}
+#endif

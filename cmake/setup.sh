@@ -24,8 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+mkdir -p "$root/build"
 jobs="${LOOM_BUILD_JOBS:-$(nproc)}"
-cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release > "$root/build-configure.log" 2>&1 \
-  || { cat "$root/build-configure.log"; exit 1; }
+cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release > "$root/build/configure.log" 2>&1 \
+  || { cat "$root/build/configure.log"; exit 1; }
 echo "loom setup: building in $root/build ($jobs jobs)"
 cmake --build "$root/build" -j "$jobs"

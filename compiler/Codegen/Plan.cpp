@@ -365,9 +365,14 @@ LogicalResult Planner::planAdd(AddOp op) {
   return success();
 }
 
-/// First-fit allocation over live ranges. Row-wise kernels (norms, add) may
-/// write their first output over their first input when that input dies at
-/// the same step: each row is read completely before it is written.
+/// Whether a kernel may write its first output over its first input. Only
+/// the elementwise add qualifies: each element is read before it is written.
+/// The Halide norm kernels read a row again after writing part of it (their
+/// output pass is vectorised across rows), so they need a separate output.
+bool writesInPlaceSafely(KernelKind kind) { return kind == KernelKind::Add; }
+
+/// First-fit allocation over live ranges; a kernel that may run in place
+/// takes over its first input's storage when that input dies at this step.
 void Planner::allocate() {
   std::map<int64_t, int64_t> free; // offset -> size, in rowsMax units
   int64_t end = 0;
@@ -407,15 +412,13 @@ void Planner::allocate() {
       dyingAfter[b.lastStep].push_back(id);
 
   for (auto [s, step] : llvm::enumerate(plan.steps)) {
-    bool rowWise = step.kind == KernelKind::LayerNorm ||
-                   step.kind == KernelKind::AddNorm ||
-                   step.kind == KernelKind::Add;
+    bool inPlace = writesInPlaceSafely(step.kind);
     for (auto [o, out] : llvm::enumerate(step.outputs)) {
       if (out.kind != Operand::Buffer)
         continue;
       PlannedBuffer &b = plan.buffers[out.index];
       const Operand &in = step.inputs[0];
-      if (rowWise && o == 0 && in.kind == Operand::Buffer &&
+      if (inPlace && o == 0 && in.kind == Operand::Buffer &&
           in.column == 0 && in.width == in.rowStride &&
           in.width == b.width && plan.buffers[in.index].lastStep == int(s)) {
         PlannedBuffer &dead = plan.buffers[in.index];

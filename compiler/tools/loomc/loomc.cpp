@@ -1,11 +1,13 @@
 //===- loomc.cpp - the Loom compiler driver -------------------------------===//
 //
-//   loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers
+//   loomc compile SPEC.yaml -o DIR
+//   loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers|glue
 //
 // Errors in the spec are reported as `file:line:col: error: ...`; the exit
 // status is non-zero on any error and nothing is written.
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/EmitLibrary.h"
 #include "Codegen/Plan.h"
 #include "Import/SpecImporter.h"
 #include "Transforms/Passes.h"
@@ -25,7 +27,7 @@ using namespace llvm;
 
 namespace {
 
-enum class Stage { Loom, Fused, Kernels, Buffers };
+enum class Stage { Loom, Fused, Kernels, Buffers, Glue };
 
 cl::OptionCategory loomcCategory("loomc options");
 
@@ -43,8 +45,14 @@ cl::opt<Stage> emitStage(
                clEnumValN(Stage::Kernels, "kernels",
                           "the kernel calls of the inference plan"),
                clEnumValN(Stage::Buffers, "buffers",
-                          "the buffer plan: sizes, live ranges, offsets")),
+                          "the buffer plan: sizes, live ranges, offsets"),
+               clEnumValN(Stage::Glue, "glue",
+                          "the generated C++ that runs the plan")),
     cl::cat(loomcCategory));
+
+cl::opt<std::string> outputDir(
+    "o", cl::desc("Write lib<name>.so and <name>.h into this directory"),
+    cl::value_desc("DIR"), cl::cat(loomcCategory));
 
 int fail(const Twine &message) {
   errs() << "loomc: error: " << message << "\n";
@@ -60,13 +68,16 @@ int main(int argc, char **argv) {
   mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv,
                               "Loom: compiles Transformer model specs\n\n"
-                              "  loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers\n");
+                              "  loomc compile SPEC.yaml -o DIR      (lib<name>.so + <name>.h)\n"
+                              "  loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers|glue\n");
 
   if (command != "compile")
     return fail("unknown command '" + command + "'; expected 'compile'");
-  if (emitStage.getNumOccurrences() == 0)
-    return fail("nothing to do: give --emit=STAGE (loom, fused, kernels, "
-                "buffers)");
+  bool emitting = emitStage.getNumOccurrences() > 0;
+  if (emitting == !outputDir.empty())
+    return fail(emitting ? "give either --emit=STAGE or -o DIR, not both"
+                         : "nothing to do: give -o DIR or --emit=STAGE (loom, "
+                           "fused, kernels, buffers, glue)");
 
   std::string message;
   auto buffer = mlir::openInputFile(specPath, &message);
@@ -85,7 +96,7 @@ int main(int argc, char **argv) {
   if (failed(mlir::verify(*module)))
     return fail("internal error: the imported IR does not verify");
 
-  if (emitStage != Stage::Loom) {
+  if (!emitting || emitStage != Stage::Loom) {
     mlir::PassManager pm(&context);
     if (failed(mlir::applyPassManagerCLOptions(pm)))
       return 1;
@@ -93,7 +104,7 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("the fusion pipeline failed");
   }
-  if (emitStage == Stage::Loom || emitStage == Stage::Fused) {
+  if (emitting && (emitStage == Stage::Loom || emitStage == Stage::Fused)) {
     module->print(outs());
     outs() << "\n";
     return 0;
@@ -102,9 +113,16 @@ int main(int argc, char **argv) {
   mlir::FailureOr<loom::Plan> plan = loom::buildPlan(forward);
   if (failed(plan))
     return 1;
+  if (!emitting)
+    return failed(loom::emitLibrary(*module, *plan,
+                                    loom::Toolchain::fromBuild(), outputDir))
+               ? 1
+               : 0;
   if (emitStage == Stage::Kernels)
     loom::printKernels(*plan, outs());
-  else
+  else if (emitStage == Stage::Buffers)
     loom::printBuffers(*plan, outs());
+  else
+    outs() << loom::emitGlue(*module, *plan);
   return 0;
 }

@@ -16,6 +16,9 @@
 extern "C" {
 #endif
 
+// The status codes are those of the generated C API (loom_model_api.h).
+#ifndef LOOM_STATUS_DEFINED
+#define LOOM_STATUS_DEFINED
 typedef enum loom_status {
   LOOM_OK = 0,
   LOOM_ERROR_INVALID_ARGUMENT = 1,
@@ -24,6 +27,7 @@ typedef enum loom_status {
   LOOM_ERROR_OUT_OF_MEMORY = 4,
   LOOM_ERROR_INTERNAL = 5
 } loom_status;
+#endif
 
 /// The message of the last error reported on the calling thread ("" if none).
 /// The pointer stays valid until the next runtime call on this thread.

@@ -1,0 +1,142 @@
+// loom-kernel-bench: measures the fp32 FMA peak of this machine in the same run,
+// then times the generated linear and attention kernels (AVX-512 builds) on 1 and
+// 2 TBB threads and prints median ms, GFLOP/s and % of the measured peak.
+// A benchmark, not a test: nothing here asserts on time.
+#include <HalideBuffer.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "attention_causal_d64_avx512.h"
+#include "attention_none_d64_avx512.h"
+#include "linear_none_avx512.h"
+
+void loomBenchSetThreads(int threads);  // bench/TbbParFor.cpp
+
+using Halide::Runtime::Buffer;
+
+namespace {
+
+double seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// One thread's FMA throughput: 12 independent zmm accumulators (FMA latency 4 x
+/// 2 pipes needs >= 8 in flight). Returns flops.
+double fmaLoop(long iterations) {
+  __m512 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(0.001f * i);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (long it = 0; it < iterations; ++it) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
+  volatile float sink = _mm512_reduce_add_ps(s);
+  (void)sink;
+  return 2.0 * 16 * 12 * (double)iterations;
+}
+
+/// Peak GFLOP/s with `threads` threads each running the FMA loop (best of 5).
+double fmaPeak(int threads) {
+  const long iterations = 20'000'000;
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<std::thread> pool;
+    double t0 = seconds();
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&] { fmaLoop(iterations); });
+    for (auto &t : pool) t.join();
+    double t1 = seconds();
+    best = std::max(best, threads * fmaLoop(0) + threads * 2.0 * 16 * 12 * iterations / (t1 - t0));
+  }
+  return best / 1e9;
+}
+
+double medianMs(const std::function<void()> &run, int reps) {
+  run();  // warm up caches and the TBB arena
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    double t0 = seconds();
+    run();
+    ms.push_back((seconds() - t0) * 1e3);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+std::vector<float> randomVector(size_t n) {
+  static std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> v(n);
+  for (auto &x : v) x = dist(rng);
+  return v;
+}
+
+template <typename T>
+Buffer<T> view(T *data, std::vector<int> extents, std::vector<int> strides) {
+  std::vector<halide_dimension_t> dims;
+  for (size_t i = 0; i < extents.size(); ++i) dims.push_back({0, extents[i], strides[i], 0});
+  return Buffer<T>(data, (int)dims.size(), dims.data());
+}
+
+void report(const char *what, int threads, double ms, double flops, double peak) {
+  double gflops = flops / (ms * 1e6);
+  std::printf("%-44s threads=%d  median %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak\n", what, threads,
+              ms, gflops, 100.0 * gflops / peak);
+}
+
+}  // namespace
+
+int main() {
+  double peak[3] = {0, fmaPeak(1), fmaPeak(2)};
+  std::printf("fp32 FMA peak (AVX-512, 12 accumulators/thread): 1 thread %.1f GFLOP/s, "
+              "2 threads %.1f GFLOP/s\n", peak[1], peak[2]);
+
+  const int linearShapes[][3] = {{1024, 512, 512}, {1024, 2048, 512}, {1024, 512, 2048},
+                                 {37, 512, 512}};  // M, N, K
+  for (int threads : {1, 2}) {
+    loomBenchSetThreads(threads);
+    for (auto &s : linearShapes) {
+      int M = s[0], N = s[1], K = s[2];
+      auto x = randomVector((size_t)M * K), wt = randomVector((size_t)K * N), b = randomVector(N);
+      std::vector<float> y((size_t)M * N);
+      auto xb = view(x.data(), {K, M}, {1, K});
+      auto wb = view(wt.data(), {N, K}, {1, N});
+      auto bb = view(b.data(), {N}, {1});
+      auto yb = view(y.data(), {N, M}, {1, N});
+      double ms = medianMs([&] { linear_none_avx512(xb, wb, bb, yb); }, 31);
+      char what[96];
+      std::snprintf(what, sizeof what, "linear M=%d N=%d K=%d", M, N, K);
+      report(what, threads, ms, 2.0 * M * N * K, peak[threads]);
+    }
+    // Self-attention on a packed qkv [B, S, 3D], Dh = 64 (specialised kernels).
+    const int B = 4, H = 8, Dh = 64, D = H * Dh;
+    for (int S : {128, 512}) {
+      auto qkv = randomVector((size_t)B * S * 3 * D);
+      std::vector<float> o((size_t)B * S * D);
+      std::vector<int> lengths(B, S);
+      auto qb = view(qkv.data(), {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
+      auto kb = view(qkv.data() + D, {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
+      auto vb = view(qkv.data() + 2 * D, {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
+      auto lb = view(lengths.data(), {B}, {1});
+      auto ob = view(o.data(), {Dh, S, H, B}, {1, D, Dh, D * S});
+      double flops = 4.0 * B * H * (double)S * S * Dh;
+      char what[96];
+      double ms = medianMs([&] { attention_none_d64_avx512(qb, kb, vb, lb, 0.125f, ob); }, 21);
+      std::snprintf(what, sizeof what, "attention none B=%d H=%d S=%d Dh=%d", B, H, S, Dh);
+      report(what, threads, ms, flops, peak[threads]);
+      ms = medianMs([&] { attention_causal_d64_avx512(qb, kb, vb, lb, 0.125f, ob); }, 21);
+      std::snprintf(what, sizeof what, "attention causal B=%d H=%d S=%d Dh=%d", B, H, S, Dh);
+      // Useful flops only: the visible half (S(S+1)/2 pairs).
+      report(what, threads, ms, flops * (S + 1) / (2.0 * S), peak[threads]);
+    }
+  }
+  return 0;
+}

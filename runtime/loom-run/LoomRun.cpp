@@ -1,0 +1,719 @@
+//===- LoomRun.cpp - Run a compiled Loom model from the command line ------===//
+//
+// loom-run loads lib<NAME>.so with dlopen, finds the NAME_* entry points of
+// the C API (loom_model_api.h), checks every input against the model's
+// description (NAME_info) before calling the library, runs one function and
+// writes its output as .npy. Modelled on iree-run-module.
+//
+// The functions are a table (kFunctions): one entry per (function,
+// architecture) with its inputs in order; the code that checks and calls is
+// generic over the entries.
+//
+// Exit status: 0 success, 1 error, 2 usage error. Nothing is written unless
+// everything succeeded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RunOptions.h"
+
+#include "loom/loom_model_api.h"
+#include "loom/runtime/Npy.h"
+#include "loom/runtime/SafetensorsReader.h" // formatShape
+#include "loom/runtime/Status.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace loom::run {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+//===----------------------------------------------------------------------===//
+// The functions a model exports, by architecture
+//===----------------------------------------------------------------------===//
+
+enum class Arch { EncoderDecoder, Encoder, Decoder };
+
+const char *archName(Arch arch) {
+  switch (arch) {
+  case Arch::EncoderDecoder:
+    return "encoder_decoder";
+  case Arch::Encoder:
+    return "encoder";
+  case Arch::Decoder:
+    return "decoder";
+  }
+  return "?";
+}
+
+bool parseArch(const char *name, Arch &arch) {
+  for (Arch a : {Arch::EncoderDecoder, Arch::Encoder, Arch::Decoder})
+    if (name && std::strcmp(name, archName(a)) == 0) {
+      arch = a;
+      return true;
+    }
+  return false;
+}
+
+/// Where an input goes in the C call. Forward takes (src, src_len, tgt,
+/// tgt_len) with unused ones NULL; translate/generate take (in, in_len), which
+/// are the Src and SrcLen slots.
+enum class Slot { Src, SrcLen, Tgt, TgtLen };
+enum class Vocab { None, Src, Tgt };
+
+struct InputSpec {
+  const char *name;
+  Slot slot;
+  Vocab vocab;     // token inputs: the vocabulary their ids index
+  const char *dim; // token inputs: the name of the sequence dimension (S, T, P)
+  bool isTokens() const { return slot == Slot::Src || slot == Slot::Tgt; }
+};
+
+constexpr InputSpec kSrc{"src", Slot::Src, Vocab::Src, "S"};
+constexpr InputSpec kSrcLen{"src_len", Slot::SrcLen, Vocab::None, nullptr};
+constexpr InputSpec kTgt{"tgt", Slot::Tgt, Vocab::Tgt, "T"};
+constexpr InputSpec kTgtLen{"tgt_len", Slot::TgtLen, Vocab::None, nullptr};
+constexpr InputSpec kPrompt{"prompt", Slot::Src, Vocab::Tgt, "P"};
+constexpr InputSpec kPromptLen{"prompt_len", Slot::SrcLen, Vocab::None, nullptr};
+
+/// How a function is called, i.e. which function-pointer type its symbol has.
+enum class Signature {
+  Forward,  // loom_forward_fn: float output
+  Decode,   // loom_decode_fn: int32 tokens [B, max_new]
+  TrainStep // not exported by this build's libraries yet: refused
+};
+
+/// The output's shape, from the batch, the sequence sizes and the model.
+enum class OutputShape { BatchTgtVocab, BatchSrcDModel, BatchMaxNew };
+
+/// How --max-new is bounded by max_len.
+enum class MaxNewLimit { None, MaxLen, MaxLenMinusInput };
+
+struct FunctionEntry {
+  const char *function; // --function=... and the symbol suffix (NAME_<function>)
+  Arch arch;
+  Signature signature;
+  std::vector<InputSpec> inputs; // in --input order
+  const char *outputName;
+  OutputShape outputShape;
+  MaxNewLimit maxNewLimit;
+};
+
+const std::vector<FunctionEntry> &functionTable() {
+  static const std::vector<FunctionEntry> table = {
+      {"forward", Arch::EncoderDecoder, Signature::Forward, {kSrc, kSrcLen, kTgt, kTgtLen},
+       "logits", OutputShape::BatchTgtVocab, MaxNewLimit::None},
+      {"forward", Arch::Encoder, Signature::Forward, {kSrc, kSrcLen}, "hidden",
+       OutputShape::BatchSrcDModel, MaxNewLimit::None},
+      {"forward", Arch::Decoder, Signature::Forward, {kTgt, kTgtLen}, "logits",
+       OutputShape::BatchTgtVocab, MaxNewLimit::None},
+      {"translate", Arch::EncoderDecoder, Signature::Decode, {kSrc, kSrcLen}, "tokens",
+       OutputShape::BatchMaxNew, MaxNewLimit::MaxLen},
+      {"generate", Arch::Decoder, Signature::Decode, {kPrompt, kPromptLen}, "tokens",
+       OutputShape::BatchMaxNew, MaxNewLimit::MaxLenMinusInput},
+      // Training comes with a later issue: the libraries do not export
+      // NAME_train_step yet. Its inputs (src, src_len, tgt, tgt_len, labels)
+      // and its call are added here and in runFunction() then.
+      {"train_step", Arch::EncoderDecoder, Signature::TrainStep, {}, "loss",
+       OutputShape::BatchMaxNew, MaxNewLimit::None},
+      {"train_step", Arch::Decoder, Signature::TrainStep, {}, "loss",
+       OutputShape::BatchMaxNew, MaxNewLimit::None},
+  };
+  return table;
+}
+
+std::vector<std::string> knownFunctions() {
+  std::vector<std::string> names;
+  for (const FunctionEntry &entry : functionTable())
+    if (std::find(names.begin(), names.end(), entry.function) == names.end())
+      names.push_back(entry.function);
+  return names;
+}
+
+const FunctionEntry *findEntry(const std::string &function, Arch arch) {
+  for (const FunctionEntry &entry : functionTable())
+    if (function == entry.function && entry.arch == arch)
+      return &entry;
+  return nullptr;
+}
+
+/// The entries of `function` (empty if the name is unknown).
+std::vector<const FunctionEntry *> entriesOf(const std::string &function) {
+  std::vector<const FunctionEntry *> entries;
+  for (const FunctionEntry &entry : functionTable())
+    if (function == entry.function)
+      entries.push_back(&entry);
+  return entries;
+}
+
+std::string joined(const std::vector<std::string> &items, const char *separator = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i)
+    out += (i ? separator : "") + items[i];
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// The module: dlopen + dlsym of the NAME_* entry points
+//===----------------------------------------------------------------------===//
+
+struct Module {
+  std::string path;
+  std::string name; // NAME of lib<NAME>.so
+  void *handle = nullptr;
+  loom_info_fn info = nullptr;
+  loom_create_fn create = nullptr;
+  loom_create_seeded_fn createSeeded = nullptr;
+  loom_free_fn free = nullptr;
+  loom_last_error_fn lastError = nullptr;
+  loom_save_weights_fn saveWeights = nullptr;
+  void *function = nullptr; // NAME_<function>, of the entry's Signature
+
+  /// "NAME_last_error()", or a fallback when the library gives no message.
+  std::string errorOf(const char *call, loom_status status) const {
+    const char *message = lastError ? lastError() : nullptr;
+    if (message && *message)
+      return message;
+    return name + "_" + call + " failed with status " + std::to_string(int(status)) +
+           " (" + statusCodeName(status) + ") and no message";
+  }
+};
+
+bool isCIdentifier(const std::string &s) {
+  if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_'))
+    return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
+}
+
+Status openModule(const std::string &path, Module &module) {
+  module.path = path;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::io("module '" + path + "': " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return Status::invalidArgument("module '" + path +
+                                   "' is a directory; expected DIR/lib<name>.so");
+
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  const std::string prefix = "lib", suffix = ".so";
+  if (base.size() > prefix.size() + suffix.size() && base.compare(0, 3, prefix) == 0 &&
+      base.compare(base.size() - 3, 3, suffix) == 0)
+    module.name = base.substr(3, base.size() - 6);
+  if (!isCIdentifier(module.name))
+    return Status::invalidArgument("module '" + path + "': the file name must be lib<name>.so " +
+                                   "with <name> the model's name (a C identifier), got '" +
+                                   base + "'");
+
+  // A path without '/' would be searched for in the library path instead.
+  std::string loadPath = path.find('/') == std::string::npos ? "./" + path : path;
+  dlerror();
+  module.handle = dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!module.handle) {
+    const char *why = dlerror();
+    return Status::invalidArgument("cannot load module '" + path + "': " +
+                                   (why ? why : "unknown dlopen error"));
+  }
+
+  auto resolve = [&](const char *suffixName, auto &slot) -> Status {
+    std::string symbol = module.name + "_" + suffixName;
+    dlerror();
+    void *address = dlsym(module.handle, symbol.c_str());
+    if (!address)
+      return Status::invalidArgument("module '" + path + "' is not a Loom library for model '" +
+                                     module.name + "': it has no symbol '" + symbol + "'");
+    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(address);
+    return Status();
+  };
+  LOOM_RETURN_IF_ERROR(resolve("info", module.info));
+  LOOM_RETURN_IF_ERROR(resolve("last_error", module.lastError));
+  LOOM_RETURN_IF_ERROR(resolve("create", module.create));
+  LOOM_RETURN_IF_ERROR(resolve("create_seeded", module.createSeeded));
+  LOOM_RETURN_IF_ERROR(resolve("free", module.free));
+  LOOM_RETURN_IF_ERROR(resolve("save_weights", module.saveWeights));
+  return Status();
+}
+
+/// Checks NAME_info() enough that sizes computed from it cannot overflow.
+Status checkInfo(const Module &module, const loom_model_info *info, Arch &arch) {
+  std::string where = "module '" + module.path + "': " + module.name + "_info()";
+  if (!info)
+    return Status::internal(where + " returned NULL");
+  if (!parseArch(info->architecture, arch))
+    return Status::internal(where + " reports an unknown architecture '" +
+                            (info->architecture ? info->architecture : "(null)") + "'");
+  const int64_t limit = int64_t(1) << 31;
+  struct {
+    const char *field;
+    int64_t value;
+    bool used;
+  } sizes[] = {
+      {"d_model", info->d_model, true},
+      {"max_len", info->max_len, true},
+      {"src_vocab", info->src_vocab, arch != Arch::Decoder},
+      {"tgt_vocab", info->tgt_vocab, arch != Arch::Encoder},
+  };
+  for (const auto &size : sizes)
+    if (size.used && (size.value < 1 || size.value >= limit))
+      return Status::internal(where + " reports " + size.field + " = " +
+                              std::to_string(size.value) + ", not in [1, 2^31)");
+  return Status();
+}
+
+//===----------------------------------------------------------------------===//
+// Inputs: read and checked before the library sees them
+//===----------------------------------------------------------------------===//
+
+struct Input {
+  const InputSpec *spec = nullptr;
+  std::vector<int64_t> shape;
+  std::vector<int32_t> values;
+};
+
+std::string describeInput(size_t index, const InputSpec &spec) {
+  return "input " + std::to_string(index) + " ('" + spec.name + "')";
+}
+
+std::string expectedShape(const InputSpec &spec) {
+  return spec.isTokens() ? std::string("[B, ") + spec.dim + "]" : std::string("[B]");
+}
+
+std::string dtypeName(NpyDtype dtype) {
+  switch (dtype) {
+  case NpyDtype::Float32:
+    return "float32";
+  case NpyDtype::Int32:
+    return "int32";
+  case NpyDtype::Int64:
+    return "int64";
+  }
+  return "?";
+}
+
+/// "[b, s]" of flat element `i` of a [B, N] array (or "[b]" for rank 1).
+std::string position(const std::vector<int64_t> &shape, int64_t i) {
+  if (shape.size() == 2)
+    return "[" + std::to_string(i / shape[1]) + ", " + std::to_string(i % shape[1]) + "]";
+  return "[" + std::to_string(i) + "]";
+}
+
+/// Reads input `index`: dtype, rank, int32 range.
+Status readInput(size_t index, const InputSpec &spec, const std::string &path, Input &input) {
+  std::string what = describeInput(index, spec);
+  StatusOr<NpyArray> array = readNpy(path);
+  if (!array.ok())
+    return array.status().withPrefix(what);
+  if (array->dtype != NpyDtype::Int32 && array->dtype != NpyDtype::Int64)
+    return Status::invalidArgument(what + ": dtype is " + dtypeName(array->dtype) + " ('" +
+                                   npyDescr(array->dtype) + "'); expected int32 or int64");
+  size_t rank = spec.isTokens() ? 2 : 1;
+  if (array->shape.size() != rank)
+    return Status::invalidArgument(what + ": expected rank " + std::to_string(rank) + ", got " +
+                                   std::to_string(array->shape.size()) + " (shape " +
+                                   formatShape(array->shape) + "; '" + spec.name + "' is " +
+                                   expectedShape(spec) + ")");
+  if (array->dtype == NpyDtype::Int64) {
+    const int64_t *data = array->i64();
+    for (int64_t i = 0, n = array->numElements(); i < n; ++i)
+      if (data[i] < std::numeric_limits<int32_t>::min() ||
+          data[i] > std::numeric_limits<int32_t>::max())
+        return Status::invalidArgument(what + ": value " + std::to_string(data[i]) + " at " +
+                                       position(array->shape, i) + " does not fit in int32");
+  }
+  StatusOr<std::vector<int32_t>> values = npyToInt32(*array, what);
+  if (!values.ok())
+    return values.status();
+  input.spec = &spec;
+  input.shape = array->shape;
+  input.values = std::move(values.value());
+  return Status();
+}
+
+int64_t vocabSize(const loom_model_info &info, Vocab vocab) {
+  return vocab == Vocab::Src ? info.src_vocab : info.tgt_vocab;
+}
+
+const char *vocabName(Vocab vocab) { return vocab == Vocab::Src ? "src_vocab" : "tgt_vocab"; }
+
+/// The cross-input checks: batch sizes agree, 1 <= S <= max_len, token ids in
+/// the vocabulary (padding positions included), 1 <= length <= S.
+Status checkInputs(const std::vector<Input> &inputs, const loom_model_info &info,
+                   const std::string &modelName) {
+  const int64_t batch = inputs[0].shape[0];
+  if (batch == 0)
+    return Status::invalidArgument(describeInput(0, *inputs[0].spec) +
+                                   ": batch size is 0; need at least one row");
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (inputs[i].shape[0] != batch)
+      return Status::invalidArgument(describeInput(i, *inputs[i].spec) + ": batch size " +
+                                     std::to_string(inputs[i].shape[0]) + " disagrees with " +
+                                     describeInput(0, *inputs[0].spec) + " (batch size " +
+                                     std::to_string(batch) + ")");
+
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Input &input = inputs[i];
+    const InputSpec &spec = *input.spec;
+    std::string what = describeInput(i, spec);
+    if (spec.isTokens()) {
+      int64_t length = input.shape[1];
+      if (length == 0)
+        return Status::invalidArgument(what + ": " + spec.dim + " = 0 (shape " +
+                                       formatShape(input.shape) +
+                                       "); sequences need at least one position");
+      if (length > info.max_len)
+        return Status::invalidArgument(what + ": " + spec.dim + " = " + std::to_string(length) +
+                                       " exceeds max_len = " + std::to_string(info.max_len) +
+                                       " of model '" + modelName + "'");
+      int64_t vocab = vocabSize(info, spec.vocab);
+      for (size_t k = 0; k < input.values.size(); ++k)
+        if (input.values[k] < 0 || input.values[k] >= vocab)
+          return Status::invalidArgument(
+              what + ": token id " + std::to_string(input.values[k]) + " at " +
+              position(input.shape, int64_t(k)) + " is out of range [0, " +
+              std::to_string(vocab) + ") (" + vocabName(spec.vocab) + " = " +
+              std::to_string(vocab) + ")");
+      continue;
+    }
+    // A length input measures the token input in the slot before it.
+    Slot tokensSlot = spec.slot == Slot::SrcLen ? Slot::Src : Slot::Tgt;
+    auto tokens = std::find_if(inputs.begin(), inputs.end(),
+                               [&](const Input &in) { return in.spec->slot == tokensSlot; });
+    if (tokens == inputs.end())
+      return Status::internal(what + ": no token input for this length input");
+    size_t tokensIndex = size_t(tokens - inputs.begin());
+    int64_t maxLength = tokens->shape[1];
+    for (size_t b = 0; b < input.values.size(); ++b)
+      if (input.values[b] < 1 || input.values[b] > maxLength)
+        return Status::invalidArgument(
+            what + ": length " + std::to_string(input.values[b]) + " at [" + std::to_string(b) +
+            "] is out of range [1, " + std::to_string(maxLength) + "] (" + tokens->spec->dim +
+            " = " + std::to_string(maxLength) + ", the size of " +
+            describeInput(tokensIndex, *tokens->spec) + " dimension 1)");
+  }
+  return Status();
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+/// The pieces of the C call, taken from the inputs by slot.
+struct CallArgs {
+  int64_t batch = 0;
+  int64_t srcMax = 0, tgtMax = 0;
+  const int32_t *src = nullptr, *srcLen = nullptr, *tgt = nullptr, *tgtLen = nullptr;
+  int64_t maxNew = 0;
+};
+
+CallArgs callArgs(const std::vector<Input> &inputs, int64_t maxNew) {
+  CallArgs args;
+  args.batch = inputs[0].shape[0];
+  args.maxNew = maxNew;
+  for (const Input &input : inputs) {
+    switch (input.spec->slot) {
+    case Slot::Src:
+      args.src = input.values.data();
+      args.srcMax = input.shape[1];
+      break;
+    case Slot::SrcLen:
+      args.srcLen = input.values.data();
+      break;
+    case Slot::Tgt:
+      args.tgt = input.values.data();
+      args.tgtMax = input.shape[1];
+      break;
+    case Slot::TgtLen:
+      args.tgtLen = input.values.data();
+      break;
+    }
+  }
+  return args;
+}
+
+std::vector<int64_t> outputShape(const FunctionEntry &entry, const CallArgs &args,
+                                 const loom_model_info &info) {
+  switch (entry.outputShape) {
+  case OutputShape::BatchTgtVocab:
+    return {args.batch, args.tgtMax, info.tgt_vocab};
+  case OutputShape::BatchSrcDModel:
+    return {args.batch, args.srcMax, info.d_model};
+  case OutputShape::BatchMaxNew:
+    return {args.batch, args.maxNew};
+  }
+  return {};
+}
+
+/// The output buffer: float32 (forward) or int32 (tokens).
+struct Output {
+  std::vector<float> f32;
+  std::vector<int32_t> i32;
+};
+
+Status allocateOutput(const FunctionEntry &entry, const std::vector<int64_t> &shape,
+                      Output &output) {
+  uint64_t elements = 1;
+  for (int64_t d : shape) {
+    if (d != 0 && elements > uint64_t(std::numeric_limits<int64_t>::max()) / 4 / uint64_t(d))
+      return Status::outOfMemory("the output " + formatShape(shape) + " is too large");
+    elements *= uint64_t(d);
+  }
+  try {
+    if (entry.signature == Signature::Forward)
+      output.f32.assign(size_t(elements), 0.0f);
+    else
+      output.i32.assign(size_t(elements), 0);
+  } catch (const std::bad_alloc &) {
+    return Status::outOfMemory("out of memory allocating the output " + formatShape(shape) +
+                               " (" + std::to_string(elements * 4) + " bytes)");
+  }
+  return Status();
+}
+
+Status runFunction(const Module &module, loom_model *model, const FunctionEntry &entry,
+                   const CallArgs &a, Output &output) {
+  loom_status status = LOOM_ERROR_INTERNAL;
+  switch (entry.signature) {
+  case Signature::Forward:
+    status = reinterpret_cast<loom_forward_fn>(module.function)(
+        model, a.batch, a.srcMax, a.src, a.srcLen, a.tgtMax, a.tgt, a.tgtLen, output.f32.data());
+    break;
+  case Signature::Decode:
+    status = reinterpret_cast<loom_decode_fn>(module.function)(
+        model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.data());
+    break;
+  case Signature::TrainStep:
+    return Status::internal("train_step cannot be called in this build");
+  }
+  if (status != LOOM_OK)
+    return Status(status, module.errorOf(entry.function, status));
+  return Status();
+}
+
+double medianOf(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+template <typename T>
+void printSummary(const char *name, const char *dtype, const std::vector<int64_t> &shape,
+                  const std::vector<T> &values) {
+  constexpr size_t kShown = 16;
+  std::printf("%s: %s %s =", name, dtype, formatShape(shape).c_str());
+  for (size_t i = 0; i < values.size() && i < kShown; ++i) {
+    if constexpr (std::is_same_v<T, float>)
+      std::printf(" %.6g", double(values[i]));
+    else
+      std::printf(" %" PRId32, values[i]);
+  }
+  if (values.size() > kShown)
+    std::printf(" ... (first %zu of %zu values)", kShown, values.size());
+  std::printf("\n");
+}
+
+struct ModelDeleter {
+  loom_free_fn free;
+  void operator()(loom_model *model) const {
+    if (model && free)
+      free(model);
+  }
+};
+using ModelPtr = std::unique_ptr<loom_model, ModelDeleter>;
+
+/// Everything after the command line was accepted. Returns the failure to
+/// report (exit status 1).
+Status run(const RunOptions &options) {
+  Module module;
+  LOOM_RETURN_IF_ERROR(openModule(options.modulePath, module));
+  const loom_model_info *info = module.info();
+  Arch arch = Arch::EncoderDecoder;
+  LOOM_RETURN_IF_ERROR(checkInfo(module, info, arch));
+
+  const FunctionEntry *entry = findEntry(options.function, arch);
+  if (!entry) {
+    std::vector<std::string> available;
+    for (const FunctionEntry &e : functionTable())
+      if (e.arch == arch && e.signature != Signature::TrainStep)
+        available.push_back(e.function);
+    return Status::invalidArgument("function '" + options.function +
+                                   "' does not exist for architecture '" + archName(arch) +
+                                   "' of model '" + module.name + "' (it has: " +
+                                   joined(available) + ")");
+  }
+  std::string functionSymbol = module.name + "_" + entry->function;
+  module.function = dlsym(module.handle, functionSymbol.c_str());
+  if (!module.function)
+    return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
+                                   module.name + "': it has no symbol '" + functionSymbol + "'");
+
+  // Inputs, all checked before the model is created.
+  if (options.inputPaths.size() != entry->inputs.size()) {
+    std::vector<std::string> names;
+    for (const InputSpec &spec : entry->inputs)
+      names.push_back(std::string(spec.name) + " " + expectedShape(spec));
+    return Status::invalidArgument(
+        "function '" + std::string(entry->function) + "' of " + archName(arch) + " model '" + module.name +
+        "' takes " + std::to_string(entry->inputs.size()) + " inputs (" + joined(names) +
+        "), got " + std::to_string(options.inputPaths.size()) + " --input");
+  }
+  std::vector<Input> inputs(entry->inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    LOOM_RETURN_IF_ERROR(readInput(i, entry->inputs[i], options.inputPaths[i], inputs[i]));
+  LOOM_RETURN_IF_ERROR(checkInputs(inputs, *info, module.name));
+
+  // --max-new: the default is kDefaultMaxNew, lowered to what max_len allows;
+  // an explicit value beyond that is an error.
+  int64_t maxNew = 0;
+  if (entry->signature == Signature::Decode) {
+    std::string model = "model '" + module.name + "' with max_len = " +
+                        std::to_string(info->max_len);
+    int64_t limit = info->max_len;
+    std::string why = std::string(entry->function) + " produces at most max_len tokens";
+    if (entry->maxNewLimit == MaxNewLimit::MaxLenMinusInput) {
+      const char *dim = entry->inputs[0].dim;
+      std::string what = describeInput(0, *inputs[0].spec) + " has " + dim + " = " +
+                         std::to_string(inputs[0].shape[1]);
+      limit -= inputs[0].shape[1];
+      if (limit < 1)
+        return Status::invalidArgument(what + ", which leaves no room for new tokens in " +
+                                       model + " (" + entry->function + " needs " + dim +
+                                       " + max_new <= max_len)");
+      why = std::string(entry->function) + " needs " + dim + " + max_new <= max_len; " + what;
+    }
+    maxNew = options.maxNew.value_or(std::min(kDefaultMaxNew, limit));
+    if (maxNew > limit)
+      return Status::invalidArgument("--max-new=" + std::to_string(maxNew) +
+                                     " is too large for " + model + " (" + why + ")");
+  }
+
+  CallArgs args = callArgs(inputs, maxNew);
+  std::vector<int64_t> shape = outputShape(*entry, args, *info);
+  Output output, scratch;
+  LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, output));
+
+  // The model.
+  loom_model *raw = nullptr;
+  loom_status status = options.weightsPath
+                           ? module.create(options.weightsPath->c_str(), options.threads, &raw)
+                           : module.createSeeded(*options.seed, options.threads, &raw);
+  ModelPtr model(raw, ModelDeleter{module.free});
+  const char *createCall = options.weightsPath ? "create" : "create_seeded";
+  if (status != LOOM_OK)
+    return Status(status, module.errorOf(createCall, status));
+  if (!model)
+    return Status::internal(module.name + "_" + createCall + " returned no model");
+
+  LOOM_RETURN_IF_ERROR(runFunction(module, model.get(), *entry, args, output));
+
+  if (options.repeat > 0) {
+    LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, scratch));
+    std::vector<double> times;
+    for (int r = 0; r < options.repeat; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      LOOM_RETURN_IF_ERROR(runFunction(module, model.get(), *entry, args, scratch));
+      auto end = std::chrono::steady_clock::now();
+      times.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    std::fprintf(stderr, "time_ms median=%.3f min=%.3f max=%.3f\n", medianOf(times),
+                 *std::min_element(times.begin(), times.end()),
+                 *std::max_element(times.begin(), times.end()));
+  }
+
+  if (options.saveWeightsPath) {
+    status = module.saveWeights(model.get(), options.saveWeightsPath->c_str());
+    if (status != LOOM_OK)
+      return Status(status, module.errorOf("save_weights", status));
+  }
+
+  if (!options.outputPaths.empty()) {
+    const std::string &path = options.outputPaths[0];
+    Status written = entry->signature == Signature::Forward
+                         ? writeNpy(path, shape, output.f32.data())
+                         : writeNpy(path, shape, output.i32.data());
+    return written.withPrefix("output '" + std::string(entry->outputName) + "'");
+  }
+  if (entry->signature == Signature::Forward)
+    printSummary(entry->outputName, "float32", shape, output.f32);
+  else
+    printSummary(entry->outputName, "int32", shape, output.i32);
+  std::fflush(stdout);
+  return Status();
+}
+
+int usageError(const std::string &message) {
+  std::fprintf(stderr, "loom-run: error: %s\nRun 'loom-run --help' for usage.\n",
+               message.c_str());
+  return kExitUsage;
+}
+
+/// Command-line checks that need the function table but not the module.
+int checkFunctionOptions(const RunOptions &options) {
+  std::vector<const FunctionEntry *> entries = entriesOf(options.function);
+  if (entries.empty())
+    return usageError("unknown function '" + options.function +
+                      "'; expected one of: " + joined(knownFunctions()));
+  if (entries[0]->signature == Signature::TrainStep) {
+    std::fprintf(stderr,
+                 "loom-run: error: function '%s': training is not available in this build "
+                 "yet (libraries do not export NAME_train_step)\n",
+                 options.function.c_str());
+    return kExitError;
+  }
+  if (options.maxNew && entries[0]->signature != Signature::Decode)
+    return usageError("--max-new applies only to translate and generate, not to '" +
+                      options.function + "'");
+  return kExitOk;
+}
+
+int runMain(int argc, char **argv) {
+  RunOptions options;
+  std::string error;
+  if (!parseRunOptions(argc, argv, options, error))
+    return usageError(error);
+  if (options.help) {
+    std::fputs(usageText().c_str(), stdout);
+    return kExitOk;
+  }
+  if (int code = checkFunctionOptions(options))
+    return code;
+  Status status = run(options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "loom-run: error: %s\n", status.message().c_str());
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+} // namespace
+} // namespace loom::run
+
+int main(int argc, char **argv) {
+  try {
+    return loom::run::runMain(argc, argv);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "loom-run: error: out of memory\n");
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "loom-run: error: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "loom-run: error: internal error: unknown exception\n");
+  }
+  return 1;
+}

@@ -1,0 +1,286 @@
+//===- RunOptions.cpp - Command line of loom-run --------------------------===//
+
+#include "RunOptions.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <limits>
+
+namespace loom::run {
+
+namespace {
+
+enum class Flag {
+  Help, Module, Weights, Seed, Function, Input, Output, Threads, Repeat, MaxNew, SaveWeights
+};
+
+struct FlagInfo {
+  const char *name; // without the leading "--"
+  Flag flag;
+  bool takesValue;
+  bool repeatable;
+};
+
+constexpr FlagInfo kFlags[] = {
+    {"help", Flag::Help, false, true},
+    {"module", Flag::Module, true, false},
+    {"weights", Flag::Weights, true, false},
+    {"seed", Flag::Seed, true, false},
+    {"function", Flag::Function, true, false},
+    {"input", Flag::Input, true, true},
+    {"output", Flag::Output, true, true},
+    {"threads", Flag::Threads, true, false},
+    {"repeat", Flag::Repeat, true, false},
+    {"max-new", Flag::MaxNew, true, false},
+    {"save-weights", Flag::SaveWeights, true, false},
+};
+
+size_t editDistance(const std::string &a, const std::string &b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string unknownFlagMessage(const std::string &arg, const std::string &name) {
+  std::string message = "unknown flag '" + arg + "'";
+  const FlagInfo *best = nullptr;
+  size_t bestDistance = 3; // suggest only close misspellings
+  for (const FlagInfo &info : kFlags) {
+    size_t d = editDistance(name, info.name);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = &info;
+    }
+  }
+  if (best)
+    message += "; did you mean '--" + std::string(best->name) + "'?";
+  return message;
+}
+
+/// Decimal digits only (no sign, no spaces), at most `max`.
+bool parseUnsigned(const std::string &text, uint64_t max, uint64_t &value) {
+  if (text.empty() || text.size() > 20)
+    return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    uint64_t digit = uint64_t(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10)
+      return false;
+    v = v * 10 + digit;
+  }
+  if (v > max)
+    return false;
+  value = v;
+  return true;
+}
+
+/// An integer in [min, INT_MAX] for --threads, --repeat, --max-new.
+bool parseCount(const std::string &flag, const std::string &text, int64_t min, int64_t &value,
+                std::string &error) {
+  uint64_t v = 0;
+  if (!parseUnsigned(text, uint64_t(std::numeric_limits<int>::max()), v) ||
+      int64_t(v) < min) {
+    error = "--" + flag + "='" + text + "': expected an integer >= " + std::to_string(min) +
+            " (at most " + std::to_string(std::numeric_limits<int>::max()) + ")";
+    return false;
+  }
+  value = int64_t(v);
+  return true;
+}
+
+/// --input / --output values name a file as "@PATH".
+bool parseFileRef(const std::string &flag, const std::string &text, std::string &path,
+                  std::string &error) {
+  if (text.size() < 2 || text[0] != '@') {
+    error = "--" + flag + "='" + text + "': expected @FILE.npy (a '@' followed by a path)";
+    return false;
+  }
+  path = text.substr(1);
+  return true;
+}
+
+} // namespace
+
+bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
+                     std::string &error) {
+  // --help wins over everything else on the line, errors included.
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      options.help = true;
+      return true;
+    }
+  std::vector<bool> seen(sizeof(kFlags) / sizeof(kFlags[0]), false);
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      error = "unexpected argument '" + arg + "' (every argument is a --flag)";
+      return false;
+    }
+    size_t eq = arg.find('=');
+    std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    const FlagInfo *info = nullptr;
+    size_t index = 0;
+    for (; index < seen.size(); ++index)
+      if (name == kFlags[index].name) {
+        info = &kFlags[index];
+        break;
+      }
+    if (!info) {
+      error = unknownFlagMessage(eq == std::string::npos ? arg : arg.substr(0, eq), name);
+      return false;
+    }
+    if (seen[index] && !info->repeatable) {
+      error = "--" + name + " given more than once";
+      return false;
+    }
+    seen[index] = true;
+
+    std::string value;
+    if (!info->takesValue) {
+      if (eq != std::string::npos) {
+        error = "--" + name + " takes no value";
+        return false;
+      }
+    } else if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < argc && std::string(argv[i + 1]).compare(0, 2, "--") != 0) {
+      value = argv[++i];
+    } else {
+      error = "--" + name + " requires a value";
+      return false;
+    }
+    if (info->takesValue && value.empty()) {
+      error = "--" + name + " requires a non-empty value";
+      return false;
+    }
+
+    int64_t count = 0;
+    switch (info->flag) {
+    case Flag::Help:
+      options.help = true;
+      break;
+    case Flag::Module:
+      options.modulePath = value;
+      break;
+    case Flag::Weights:
+      options.weightsPath = value;
+      break;
+    case Flag::Seed: {
+      uint64_t seed = 0;
+      if (!parseUnsigned(value, std::numeric_limits<uint64_t>::max(), seed)) {
+        error = "--seed='" + value + "': expected an integer in [0, 2^64)";
+        return false;
+      }
+      options.seed = seed;
+      break;
+    }
+    case Flag::Function:
+      options.function = value;
+      break;
+    case Flag::Input:
+      if (!parseFileRef(name, value, options.inputPaths.emplace_back(), error))
+        return false;
+      break;
+    case Flag::Output:
+      if (!parseFileRef(name, value, options.outputPaths.emplace_back(), error))
+        return false;
+      break;
+    case Flag::Threads:
+      if (!parseCount(name, value, 1, count, error))
+        return false;
+      options.threads = int(count);
+      break;
+    case Flag::Repeat:
+      if (!parseCount(name, value, 1, count, error))
+        return false;
+      options.repeat = int(count);
+      break;
+    case Flag::MaxNew:
+      if (!parseCount(name, value, 1, count, error))
+        return false;
+      options.maxNew = count;
+      break;
+    case Flag::SaveWeights:
+      options.saveWeightsPath = value;
+      break;
+    }
+  }
+  if (options.help)
+    return true;
+
+  // What the command line alone decides.
+  if (options.modulePath.empty()) {
+    error = "missing --module=DIR/lib<name>.so";
+    return false;
+  }
+  if (options.function.empty()) {
+    error = "missing --function=forward|translate|generate";
+    return false;
+  }
+  if (options.weightsPath && options.seed) {
+    error = "--weights and --seed exclude each other (--seed initialises the weights "
+            "in the library)";
+    return false;
+  }
+  if (!options.weightsPath && !options.seed) {
+    error = "missing --weights=W.safetensors or --seed=N (the model needs weights)";
+    return false;
+  }
+  if (options.outputPaths.size() > 1) {
+    error = "--output given " + std::to_string(options.outputPaths.size()) +
+            " times; every function has exactly one output";
+    return false;
+  }
+  return true;
+}
+
+std::string usageText() {
+  return R"(USAGE: loom-run --module=DIR/lib<name>.so (--weights=W.safetensors | --seed=N)
+                --function=forward|translate|generate --input=@a.npy ...
+                [--output=@out.npy] [options]
+
+Runs a model compiled by loomc through its C API (loom_model_api.h).
+
+Flags (both --flag=value and --flag value work):
+  --module=PATH         the compiled model, lib<name>.so
+  --weights=PATH        safetensors weights to load
+  --seed=N              initialise the weights in the library instead (N >= 0)
+  --function=NAME       forward, translate (encoder_decoder) or generate (decoder)
+  --input=@PATH         an int32 or int64 .npy file; one per input, in order
+  --output=@PATH        write the output as .npy (at most once); without it a
+                        summary of the output is printed on stdout
+  --threads=N           worker threads (N >= 1; default: all cores)
+  --repeat=N            run N more times after the first and print
+                        'time_ms median=X min=Y max=Z' on stderr
+  --max-new=N           tokens to produce (translate, generate; default 16, or
+                        fewer where max_len allows fewer)
+  --save-weights=PATH   write the weights as safetensors after the run
+  --help, -h            print this text
+
+Inputs by function and architecture (numbered from 0 in messages):
+  forward    encoder_decoder  src [B,S], src_len [B], tgt [B,T], tgt_len [B]
+                              -> logits float32 [B,T,tgt_vocab]
+  forward    encoder          src [B,S], src_len [B] -> hidden float32 [B,S,d_model]
+  forward    decoder          tgt [B,T], tgt_len [B] -> logits float32 [B,T,tgt_vocab]
+  translate  encoder_decoder  src [B,S], src_len [B] -> tokens int32 [B,max_new]
+  generate   decoder          prompt [B,P], prompt_len [B] -> tokens int32 [B,max_new]
+Lengths are in [1, S]; token ids in [0, vocab), padding positions included;
+S, T <= max_len; translate needs max_new <= max_len, generate P + max_new <= max_len.
+
+Exit status: 0 on success, 1 on an error, 2 on a usage error.
+)";
+}
+
+} // namespace loom::run

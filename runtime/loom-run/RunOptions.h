@@ -1,0 +1,45 @@
+//===- RunOptions.h - Command line of loom-run ------------------*- C++ -*-===//
+//
+// The flags of loom-run, parsed by hand (the runtime carries no LLVM): both
+// "--flag=value" and "--flag value". Parsing checks only what the command line
+// alone can tell (syntax, numbers, flags that go together); what depends on
+// the model (input count, shapes, max_len) is checked once it is loaded.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_RUN_RUNOPTIONS_H
+#define LOOM_RUN_RUNOPTIONS_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loom::run {
+
+struct RunOptions {
+  bool help = false; // --help or -h anywhere: print the usage, nothing else
+  std::string modulePath;
+  std::optional<std::string> weightsPath;
+  std::optional<uint64_t> seed;
+  std::string function;
+  std::vector<std::string> inputPaths;  // without the leading '@'
+  std::vector<std::string> outputPaths; // without the leading '@'
+  int threads = 0;                      // 0: all cores (the C API's convention)
+  int repeat = 0;                       // extra timed runs after the first
+  std::optional<int64_t> maxNew;        // translate/generate; default kDefaultMaxNew
+  std::optional<std::string> saveWeightsPath;
+};
+
+constexpr int64_t kDefaultMaxNew = 16;
+
+/// Parses argv[1..argc). On a usage error returns false and sets `error` to the
+/// message (without the "loom-run: error: " prefix).
+bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
+                     std::string &error);
+
+/// The text of --help.
+std::string usageText();
+
+} // namespace loom::run
+
+#endif // LOOM_RUN_RUNOPTIONS_H

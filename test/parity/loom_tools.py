@@ -1,0 +1,82 @@
+"""Finding and running Loom's command-line tools (loomc, loom-run) from the Python tests."""
+import os
+import shlex
+import subprocess
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def tool_path(explicit, env_var, default_rel):
+    """The tool given on the command line, else in $env_var, else build/bin/... of the repo."""
+    if explicit:
+        return explicit
+    if os.environ.get(env_var):
+        return os.environ[env_var]
+    return os.path.join(REPO_ROOT, default_rel)
+
+
+def add_tool_arguments(parser):
+    """Adds --loomc and --loom-run to an argparse parser."""
+    parser.add_argument("--loomc", help="path to loomc (default: $LOOMC or build/bin/loomc)")
+    parser.add_argument("--loom-run", dest="loom_run",
+                        help="path to loom-run (default: $LOOM_RUN or build/bin/loom-run)")
+
+
+class Result:
+    """What a finished tool process left: exit status, stdout and stderr text."""
+
+    def __init__(self, argv, returncode, stdout, stderr, timed_out=False):
+        self.argv, self.returncode, self.stdout, self.stderr = argv, returncode, stdout, stderr
+        self.timed_out = timed_out
+
+    @property
+    def command(self):
+        return " ".join(shlex.quote(a) for a in self.argv)
+
+    def describe(self, lines=6):
+        """A short account of a failure: status and the last lines of stderr."""
+        tail = "".join(f"\n      {line}" for line in self.stderr.strip().splitlines()[-lines:])
+        status = ("timed out" if self.timed_out else
+                  "could not start" if self.returncode is None else f"exit {self.returncode}")
+        return f"{status}: {self.command}{tail}"
+
+
+def run_tool(argv, timeout):
+    """Runs a command without a shell; never raises for a failing or hanging command."""
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=timeout, errors="replace")
+        return Result(argv, p.returncode, p.stdout, p.stderr)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        return Result(argv, None, out, err, timed_out=True)
+    except OSError as e:
+        return Result(argv, None, "", str(e))
+
+
+class Compiler:
+    """Compiles specs with `loomc compile SPEC -o DIR`, once per spec name."""
+
+    def __init__(self, loomc, timeout=900):
+        self.loomc, self.timeout, self.cache = loomc, timeout, {}
+
+    def compile(self, spec_path, name, out_dir):
+        """Returns (path of lib<name>.so or None, Result). Reuses an earlier compilation."""
+        if name in self.cache:
+            return self.cache[name]
+        os.makedirs(out_dir, exist_ok=True)
+        result = run_tool([self.loomc, "compile", spec_path, "-o", out_dir], self.timeout)
+        lib = os.path.join(out_dir, f"lib{name}.so")
+        ok = result.returncode == 0 and os.path.exists(lib) and \
+            os.path.exists(os.path.join(out_dir, f"{name}.h"))
+        self.cache[name] = (lib if ok else None, result)
+        return self.cache[name]
+
+
+def loom_run_argv(loom_run, module, weights, function, inputs, outputs, extra=()):
+    """loom-run's command line (INTERFACES.md §4)."""
+    argv = [loom_run, f"--module={module}", f"--weights={weights}", f"--function={function}"]
+    argv += [f"--input=@{p}" for p in inputs]
+    argv += [f"--output=@{p}" for p in outputs]
+    return argv + list(extra)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Loom test: sets up and builds, then the lit/FileCheck suite and
-# the runtime's GoogleTest unit tests.
+# Runs every Loom test: sets up and builds, then the lit/FileCheck suite, the
+# runtime's GoogleTest unit tests, PyTorch parity and the bad-input checks.
 # Prints one closing line "N passed, M failed"; exits non-zero on any failure.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +26,19 @@ gfailed=$(grep -oP '^\[  FAILED  \] \K[0-9]+(?= tests?, listed below)' "$gtest_l
 [ "$gpassed" -gt 0 ] || { echo "loom-runtime-tests ran no test"; gfailed=$((gfailed + 1)); }
 passed=$((passed + gpassed))
 failed=$((failed + gfailed))
+
+# PyTorch parity (forward, translate, generate) and refused bad inputs: each
+# script ends with its own "N passed, M failed" line.
+for script in run_parity.py run_bad_inputs.py; do
+  log="$root/build/test-${script%.py}.log"
+  /usr/bin/python3 "$root/test/parity/$script" 2>&1 | tee "$log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "$script did not finish"; failed=$((failed + 1)); continue
+  fi
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+done
 
 echo
 echo "$passed passed, $failed failed"

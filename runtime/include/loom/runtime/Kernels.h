@@ -96,6 +96,10 @@ Status runArgmax(Kernel<ArgmaxFn> k, ConstMat logits, int32_t *index);
 Status runAdd(ConstMat a, ConstMat b, Mat out);
 
 inline ConstMat asConst(Mat m) { return {m.data, m.rows, m.cols, m.stride}; }
+/// Rows [first, rows) of a matrix (the positional table from position t).
+inline ConstMat rowsFrom(ConstMat m, int64_t first) {
+  return {m.data + first * m.stride, m.rows - first, m.cols, m.stride};
+}
 /// Columns [first, first + count) of a matrix (a slice of a packed weight).
 inline ConstMat columns(ConstMat m, int64_t first, int64_t count) {
   return {m.data + first, m.rows, count, m.stride};

@@ -27,6 +27,19 @@ gfailed=$(grep -oP '^\[  FAILED  \] \K[0-9]+(?= tests?, listed below)' "$gtest_l
 passed=$((passed + gpassed))
 failed=$((failed + gfailed))
 
+# Every Halide kernel family against naive loops ("N checks, M failed").
+klog="$root/build/test-kernels.log"
+"$root/build/bin/loom-kernel-check" > "$klog" 2>&1
+kline=$(grep -E '^[0-9]+ checks, [0-9]+ failed$' "$klog" | tail -1)
+if [ -z "$kline" ]; then
+  tail -20 "$klog"; echo "loom-kernel-check did not finish"; failed=$((failed + 1))
+else
+  echo "loom-kernel-check: $kline"
+  grep -E '^FAIL' "$klog" || true
+  passed=$((passed + $(echo "$kline" | cut -d' ' -f1) - $(echo "$kline" | cut -d' ' -f3)))
+  failed=$((failed + $(echo "$kline" | cut -d' ' -f3)))
+fi
+
 # PyTorch parity (forward, translate, generate) and refused bad inputs: each
 # script ends with its own "N passed, M failed" line.
 for script in run_parity.py run_bad_inputs.py; do

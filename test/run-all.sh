@@ -42,12 +42,17 @@ fi
 
 # PyTorch parity (forward, translate, generate) and refused bad inputs: each
 # script ends with its own "N passed, M failed" line.
-for script in run_parity.py run_bad_inputs.py; do
-  log="$root/build/test-${script%.py}.log"
-  /usr/bin/python3 "$root/test/parity/$script" 2>&1 | tee "$log"
+# Parity runs twice: with the AVX-512 kernels this CPU picks, and with the
+# AVX2 fallback forced (LOOM_ISA=avx2), so both code paths are checked.
+for run in "run_parity.py" "run_parity.py avx2" "run_bad_inputs.py"; do
+  script=${run%% *}
+  isa=""; [ "$run" != "${run% avx2}" ] && isa=avx2
+  log="$root/build/test-${script%.py}${isa:+-$isa}.log"
+  echo "== $script${isa:+ (LOOM_ISA=$isa)}"
+  LOOM_ISA=$isa /usr/bin/python3 "$root/test/parity/$script" 2>&1 | tee "$log"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
   if [ -z "$line" ]; then
-    echo "$script did not finish"; failed=$((failed + 1)); continue
+    echo "$run did not finish"; failed=$((failed + 1)); continue
   fi
   passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
   failed=$((failed + $(echo "$line" | cut -d' ' -f3)))

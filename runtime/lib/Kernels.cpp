@@ -6,6 +6,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -60,10 +61,16 @@ View heads(Heads h) {
 } // namespace
 
 bool cpuHasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512dq") &&
-                          __builtin_cpu_supports("avx512vl");
+  // LOOM_ISA=avx2 forces the fallback, so it can be tested on AVX-512 CPUs.
+  static const bool has = [] {
+    const char *isa = std::getenv("LOOM_ISA");
+    if (isa && std::strcmp(isa, "avx2") == 0)
+      return false;
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+  }();
   return has;
 }
 

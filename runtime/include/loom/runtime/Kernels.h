@@ -63,6 +63,7 @@ using ArgmaxFn = ArgmaxSig *;
 
 /// True where the CPU runs the AVX-512 kernels (F, BW, DQ, VL: Halide's
 /// avx512_cannonlake minus what it does not use); else the AVX2 ones run.
+/// The environment variable LOOM_ISA=avx2 forces the AVX2 kernels.
 bool cpuHasAvx512();
 
 /// A kernel with its name, for error messages; `pick` chooses the variant

@@ -174,9 +174,6 @@ private:
     return formatv("Heads{{{0}, B, {1}, {2}, {3}, {4}}", pointer(o),
                    length(r), s.heads, s.headDim, o.rowStride);
   }
-  RowSpace rowsOf(const Operand &o, RowSpace fallback) const {
-    return o.kind == Operand::Buffer ? plan.buffers[o.index].rows : fallback;
-  }
 
   SpecView spec;
   const Plan &plan;

@@ -286,8 +286,6 @@ LogicalResult Planner::planLinear(LinearOp op) {
   RowSpace rows = rowsOf[op.getInput()];
   KernelStep &step = addStep(op, KernelKind::Linear, variants[int(act)]);
   step.inputs = {*x, w, b};
-  step.rowBegin = rowBegin;
-  step.rowCount = rowCount;
   step.rows = rows;
   step.outputs = {newBuffer(result, rowCount, rows)};
   return success();

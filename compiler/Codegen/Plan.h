@@ -46,8 +46,8 @@ struct KernelStep {
   int64_t heads = 0, headDim = 0, maxLen = 0;
   float scale = 1, epsilon = 0;
   int keyLengthsInput = -1; // attention: which function input holds lengths
-  /// Linear: weight rows [rowBegin, rowBegin + rowCount) of a [R, K] weight.
-  int64_t rowBegin = 0, rowCount = 0;
+  // A linear step's weight rows [r0, r0 + n) are its weight operand's
+  // columns (weights are stored transposed).
   std::string location; // the op's name location, for listings
 };
 

@@ -61,9 +61,9 @@ const SpecKey kSpecKeys[] = {
      1000},
     {"decoder_layers", KeyType::Integer, "0", &ModelSpec::decoderLayers, 0,
      1000},
-    // 0 means "not given"; the architecture decides which one is required.
-    {"src_vocab", KeyType::Integer, "0", &ModelSpec::srcVocab, 1, kMaxVocab},
-    {"tgt_vocab", KeyType::Integer, "0", &ModelSpec::tgtVocab, 1, kMaxVocab},
+    // 0 means "not used"; the architecture decides which one must be >= 1.
+    {"src_vocab", KeyType::Integer, "0", &ModelSpec::srcVocab, 0, kMaxVocab},
+    {"tgt_vocab", KeyType::Integer, "0", &ModelSpec::tgtVocab, 0, kMaxVocab},
     {"max_len", KeyType::Integer, nullptr, &ModelSpec::maxLen, 1, kMaxLen},
     {"dropout", KeyType::Float, "0.0", &ModelSpec::dropout, 0, 1, false, true},
     {"activation", KeyType::Choice, "relu", &ModelSpec::activation, 0, 0,
@@ -432,7 +432,13 @@ void SpecParser::checkModel(SMLoc mappingLoc) {
                                           spec.architecture + "'");
   };
   auto needVocab = [&](StringRef key, int64_t vocab) {
-    if (vocab < 1)
+    if (vocab >= 1)
+      return;
+    if (entries.count(key))
+      error(locOf(key, mappingLoc), Twine("'") + key +
+                                        "' must be >= 1: architecture '" +
+                                        spec.architecture + "' uses it");
+    else
       error(mappingLoc, Twine("missing key '") + key +
                             "' (required by architecture '" +
                             spec.architecture + "')");

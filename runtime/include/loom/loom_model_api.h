@@ -19,8 +19,6 @@
 extern "C" {
 #endif
 
-#ifndef LOOM_STATUS_DEFINED
-#define LOOM_STATUS_DEFINED
 typedef enum loom_status {
   LOOM_OK = 0,
   LOOM_ERROR_INVALID_ARGUMENT = 1,
@@ -29,7 +27,6 @@ typedef enum loom_status {
   LOOM_ERROR_OUT_OF_MEMORY = 4,
   LOOM_ERROR_INTERNAL = 5
 } loom_status;
-#endif
 
 /* What a generic tool needs to know about a compiled model. */
 typedef struct loom_model_info {

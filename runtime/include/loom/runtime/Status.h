@@ -5,28 +5,16 @@
 // thread-local "last error" that loom_last_error() reads, so no exception and
 // no abort ever crosses the C boundary.
 //
-// The C part of this header (the enum and loom_last_error) is plain C so that
-// generated <name>.h headers can include or mirror it.
+// The status codes are those of the generated C API (loom_model_api.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_STATUS_H
 #define LOOM_RUNTIME_STATUS_H
 
+#include "loom/loom_model_api.h"
+
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-// The status codes are those of the generated C API (loom_model_api.h).
-#ifndef LOOM_STATUS_DEFINED
-#define LOOM_STATUS_DEFINED
-typedef enum loom_status {
-  LOOM_OK = 0,
-  LOOM_ERROR_INVALID_ARGUMENT = 1,
-  LOOM_ERROR_IO = 2,
-  LOOM_ERROR_BAD_WEIGHTS = 3,
-  LOOM_ERROR_OUT_OF_MEMORY = 4,
-  LOOM_ERROR_INTERNAL = 5
-} loom_status;
 #endif
 
 /// The message of the last error reported on the calling thread ("" if none).

@@ -330,8 +330,12 @@ int main() {
   };
   const char *acts[] = {"none", "relu", "gelu"};
   const char *masks[] = {"none", "causal", "key_padding", "causal_key_padding"};
-  const int linearShapes[][3] = {{1, 24, 40},  {37, 24, 40},  {37, 24, 64},  {5, 24, 130},
-                                 {1, 512, 512}, {37, 33, 200}, {64, 512, 256}, {100, 7, 1000}};
+  // {M, K, N}. The last three take the k-blocked path (K >= 1024, K % 256 == 0,
+  // M >= 96, N >= 128), with uneven M and N tails.
+  const int linearShapes[][3] = {{1, 24, 40},    {37, 24, 40},     {37, 24, 64},
+                                 {5, 24, 130},   {1, 512, 512},    {37, 33, 200},
+                                 {64, 512, 256}, {100, 7, 1000},   {200, 2048, 130},
+                                 {100, 1024, 512}, {97, 1280, 192}};
   for (const IsaKernels &k : all) {
     for (int a = 0; a < 3; ++a)
       for (auto &s : linearShapes) checkLinear(k.isa, acts[a], k.linear[a], s[0], s[1], s[2]);

@@ -3,6 +3,8 @@
 // 2 TBB threads and prints median ms, GFLOP/s and % of the measured peak.
 // A benchmark, not a test: nothing here asserts on time.
 #include <HalideBuffer.h>
+
+#include "StridedView.h"
 #include <immintrin.h>
 
 #include <algorithm>
@@ -45,13 +47,6 @@ std::vector<float> randomVector(size_t n) {
   std::vector<float> v(n);
   for (auto &x : v) x = dist(rng);
   return v;
-}
-
-template <typename T>
-Buffer<T> view(T *data, std::vector<int> extents, std::vector<int> strides) {
-  std::vector<halide_dimension_t> dims;
-  for (size_t i = 0; i < extents.size(); ++i) dims.push_back({0, extents[i], strides[i], 0});
-  return Buffer<T>(data, (int)dims.size(), dims.data());
 }
 
 void report(const char *what, int threads, double ms, double flops, double peak) {

@@ -3,6 +3,8 @@
 // on random data with odd sizes and strided views. Exit status 0 = all passed.
 #include <HalideBuffer.h>
 
+#include "StridedView.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -66,14 +68,6 @@ std::vector<float> randomVector(size_t n, float lo = -1.0f, float hi = 1.0f) {
   std::vector<float> v(n);
   for (auto &x : v) x = dist(rng);
   return v;
-}
-
-/// A Halide view of `data`: dims innermost first, given extents and strides.
-template <typename T>
-Buffer<T> view(T *data, std::vector<int> extents, std::vector<int> strides) {
-  std::vector<halide_dimension_t> dims;
-  for (size_t i = 0; i < extents.size(); ++i) dims.push_back({0, extents[i], strides[i], 0});
-  return Buffer<T>(data, (int)dims.size(), dims.data());
 }
 
 void expectClose(const std::string &what, const std::vector<double> &ref,

@@ -80,3 +80,24 @@ def loom_run_argv(loom_run, module, weights, function, inputs, outputs, extra=()
     argv += [f"--input=@{p}" for p in inputs]
     argv += [f"--output=@{p}" for p in outputs]
     return argv + list(extra)
+
+
+def run_cases(cases, run_one):
+    """Runs `run_one(case)` -> (ok, line) for every case and prints each line.
+    A harness error fails that case only. Returns (passed, failed)."""
+    passed = failed = 0
+    for case in cases:
+        try:
+            ok, line = run_one(case)
+        except Exception as e:  # a broken case must not hide the others
+            ok, line = False, f"FAIL {case.name} harness error: {type(e).__name__}: {e}"
+        print(line, flush=True)
+        passed += ok
+        failed += not ok
+    return passed, failed
+
+
+def finish(passed, failed):
+    """Prints the closing line the test command reads; returns the exit status."""
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0

@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loom_torch  # noqa: E402
-from loom_tools import (Compiler, add_tool_arguments, loom_run_argv, run_tool,  # noqa: E402
+from loom_tools import (Compiler, add_tool_arguments, finish, loom_run_argv, run_cases, run_tool,  # noqa: E402
                         tool_path)
 
 SPEC = {"name": "bad_inputs_ed", "architecture": "encoder_decoder", "d_model": 16, "heads": 2,
@@ -236,23 +236,20 @@ def main(argv):
             print("0 passed, 1 failed")
             return 1
         fx = Fixture(module, workdir)
-        for i, case in enumerate(cases()):
-            case_dir = os.path.join(workdir, f"case{i:02d}")
+        all_cases = cases()
+
+        def run_one(case):
+            case_dir = os.path.join(workdir, f"case{all_cases.index(case):02d}")
             os.makedirs(case_dir, exist_ok=True)
-            try:
-                ok, detail = check(case, case.build(fx, case_dir), loom_run,
-                                   os.path.join(case_dir, "out.npy"), args.timeout)
-            except Exception as e:  # a broken case must not hide the others
-                ok, detail = False, f"harness error: {type(e).__name__}: {e}"
-            print(f"{'PASS' if ok else 'FAIL'} {case.name}" + (f" -- {detail}" if detail else ""),
-                  flush=True)
-            passed += ok
-            failed += not ok
+            ok, detail = check(case, case.build(fx, case_dir), loom_run,
+                               os.path.join(case_dir, "out.npy"), args.timeout)
+            return ok, f"{'PASS' if ok else 'FAIL'} {case.name}" + (f" -- {detail}" if detail else "")
+
+        passed, failed = run_cases(all_cases, run_one)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish(passed, failed)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loom_torch  # noqa: E402
-from loom_tools import (Compiler, add_tool_arguments, loom_run_argv, run_tool,  # noqa: E402
+from loom_tools import (Compiler, add_tool_arguments, finish, loom_run_argv, run_cases, run_tool,  # noqa: E402
                         tool_path)
 
 TOLERANCE = 1e-4
@@ -413,19 +413,12 @@ def main(argv):
         runner = Runner(args, workdir)
         if args.torch_only:
             passed, failed = check_specs(runner, cases)
-        for case in cases:
-            try:
-                ok, line = runner.run(case)
-            except Exception as e:  # a broken case must not hide the others
-                ok, line = False, f"FAIL {case.name} harness error: {type(e).__name__}: {e}"
-            print(line, flush=True)
-            passed += ok
-            failed += not ok
+        case_passed, case_failed = run_cases(cases, runner.run)
+        passed, failed = passed + case_passed, failed + case_failed
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish(passed, failed)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ include_directories(SYSTEM ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
 include_directories(
   "${PROJECT_SOURCE_DIR}/dialects/loom/include"
   "${PROJECT_BINARY_DIR}/dialects/loom/include"
+  "${PROJECT_SOURCE_DIR}/dialects/loom_kernel/include"
+  "${PROJECT_BINARY_DIR}/dialects/loom_kernel/include"
+  "${PROJECT_SOURCE_DIR}/runtime/include"
   "${PROJECT_SOURCE_DIR}/compiler"
   "${PROJECT_BINARY_DIR}/compiler")
 separate_arguments(LOOM_LLVM_DEFINITIONS NATIVE_COMMAND "${LLVM_DEFINITIONS}")

@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(
   cmake g++ ninja-build
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools   # MLIR 19, FileCheck, lit
-  libhalide14-0-dev libtbb-dev libgtest-dev                # kernels, runtime, unit tests
+  libhalide14-0-dev libtbb-dev rapidjson-dev libgtest-dev  # kernels, runtime, unit tests
   python3-torch python3-numpy python3-yaml libopenblas0-pthread  # parity tests
 )
 missing=()

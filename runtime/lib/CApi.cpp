@@ -1,5 +1,8 @@
-//===- CApi.cpp - the C API functions every generated library shares ------===//
+//===- CApi.cpp - the C API every generated library exports --------------===//
 #include "loom/runtime/CApi.h"
+
+#include "loom/runtime/Decoding.h"
+#include "loom/runtime/Executor.h"
 
 namespace loom::capi {
 
@@ -11,6 +14,16 @@ Status publish(StatusOr<std::unique_ptr<Model>> model, loom_model **out) {
     return model.status();
   *out = toHandle(model.value().release());
   return Status();
+}
+
+/// Runs `body(model)` inside the model's thread arena and reports its status.
+template <typename Body> loom_status call(loom_model *handle, Body &&body) {
+  return guardCApi([&]() -> Status {
+    if (!handle)
+      return Status::invalidArgument("the model handle is NULL");
+    Model &model = *fromHandle(handle);
+    return model.parallel().run([&]() -> Status { return body(model); });
+  });
 }
 
 } // namespace
@@ -42,6 +55,60 @@ loom_status saveWeights(loom_model *handle, const char *path) {
     if (!handle)
       return Status::invalidArgument("the model handle is NULL");
     return fromHandle(handle)->save(path);
+  });
+}
+
+loom_status forward(loom_model *handle, int64_t batch, int64_t srcMax,
+                    const int32_t *src, const int32_t *srcLen, int64_t tgtMax,
+                    const int32_t *tgt, const int32_t *tgtLen, float *out) {
+  return call(handle, [&](Model &m) -> Status {
+    if (!out)
+      return Status::invalidArgument("the output array is NULL");
+    const loom_model_info &info = m.info();
+    int architecture = m.description().architectureBit();
+    Frame f(m);
+    f.batch = batch;
+    if (architecture != LOOM_ARCH_DECODER) {
+      LOOM_RETURN_IF_ERROR(
+          m.checkTokens("src", src, srcLen, batch, srcMax, info.src_vocab));
+      f.sourceLength = srcMax;
+      f.inputs[int(InputSlot::src)] = src;
+      f.inputs[int(InputSlot::src_len)] = srcLen;
+    }
+    if (architecture != LOOM_ARCH_ENCODER) {
+      LOOM_RETURN_IF_ERROR(
+          m.checkTokens("tgt", tgt, tgtLen, batch, tgtMax, info.tgt_vocab));
+      f.targetLength = tgtMax;
+      f.inputs[int(InputSlot::tgt)] = tgt;
+      f.inputs[int(InputSlot::tgt_len)] = tgtLen;
+    }
+    f.outputs[int(OutputSlot::out)] = out;
+    return runPlan(m, PlanFunctionId::forward, f);
+  });
+}
+
+loom_status translate(loom_model *handle, int64_t batch, int64_t srcMax,
+                      const int32_t *src, const int32_t *srcLen,
+                      int64_t maxNew, int32_t *tokens) {
+  return call(handle, [&](Model &m) -> Status {
+    if (!tokens)
+      return Status::invalidArgument("the tokens array is NULL");
+    LOOM_RETURN_IF_ERROR(m.checkTokens("src", src, srcLen, batch, srcMax,
+                                       m.info().src_vocab));
+    return loom::translate(m, batch, srcMax, src, srcLen, maxNew, tokens);
+  });
+}
+
+loom_status generate(loom_model *handle, int64_t batch, int64_t promptMax,
+                     const int32_t *prompt, const int32_t *promptLen,
+                     int64_t maxNew, int32_t *tokens) {
+  return call(handle, [&](Model &m) -> Status {
+    if (!tokens)
+      return Status::invalidArgument("the tokens array is NULL");
+    LOOM_RETURN_IF_ERROR(m.checkTokens("prompt", prompt, promptLen, batch,
+                                       promptMax, m.info().tgt_vocab));
+    return loom::generate(m, batch, promptMax, prompt, promptLen, maxNew,
+                          tokens);
   });
 }
 

@@ -75,6 +75,4 @@ Status kernelStatus(int rc, const char *kernel) {
                           (message.empty() ? std::string() : ": " + message));
 }
 
-void linkHalideHooks() {}
-
 } // namespace loom

@@ -1,489 +1,231 @@
-//===- JsonReader.cpp - A small strict JSON parser ------------------------===//
+//===- JsonReader.cpp - Strict JSON parsing with RapidJSON ----------------===//
 
 #include "loom/runtime/JsonReader.h"
 
-#include <cerrno>
+#include <rapidjson/encodings.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace loom::json {
 
-Value Value::makeBool(bool b) {
-  Value v;
-  v.kind_ = Kind::Bool;
-  v.boolValue_ = b;
-  return v;
-}
-
-Value Value::makeInteger(int64_t i) {
-  Value v;
-  v.kind_ = Kind::Integer;
-  v.intValue_ = i;
-  return v;
-}
-
-Value Value::makeNumber(double d) {
-  Value v;
-  v.kind_ = Kind::Number;
-  v.numberValue_ = d;
-  return v;
-}
-
-Value Value::makeString(std::string s) {
-  Value v;
-  v.kind_ = Kind::String;
-  v.string_ = std::move(s);
-  return v;
-}
-
-Value Value::makeArray(std::vector<Value> items) {
-  Value v;
-  v.kind_ = Kind::Array;
-  v.items_ = std::move(items);
-  return v;
-}
-
-Value Value::makeObject(std::vector<std::string> keys, std::vector<Value> items) {
-  Value v;
-  v.kind_ = Kind::Object;
-  v.keys_ = std::move(keys);
-  v.items_ = std::move(items);
-  return v;
-}
-
-const Value *Value::find(std::string_view key) const {
-  for (size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i] == key)
-      return &items_[i];
-  return nullptr;
-}
-
-const char *kindName(Value::Kind kind) {
-  switch (kind) {
-  case Value::Kind::Null:
+const char *kindName(const rapidjson::Value &value) {
+  if (value.IsNull())
     return "null";
-  case Value::Kind::Bool:
+  if (value.IsBool())
     return "boolean";
-  case Value::Kind::Integer:
+  if (value.IsInt64())
     return "integer";
-  case Value::Kind::Number:
+  if (value.IsNumber())
     return "number";
-  case Value::Kind::String:
+  if (value.IsString())
     return "string";
-  case Value::Kind::Array:
+  if (value.IsArray())
     return "array";
-  case Value::Kind::Object:
-    return "object";
-  }
-  return "?";
+  return "object";
 }
 
 namespace {
 
-void appendUtf8(std::string &out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
+// Strict RFC 8259 is RapidJSON's default (no comments, trailing commas or
+// NaN/Infinity); on top: validate UTF-8, hand numbers over as text, and stop
+// after the value so that parse() itself checks what follows (RapidJSON would
+// take a NUL byte for the end of the input). Numbers come as text because
+// RapidJSON 1.1.0 (Debian's) converts some crafted long or extreme ones by
+// reading out of bounds (upstream issue #1251, CVE-2024-38517); it still
+// checks their syntax.
+constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseNumbersAsStringsFlag |
+                                 rapidjson::kParseStopWhenDoneFlag;
+
+Status errorAt(size_t offset, const std::string &message) {
+  return Status::invalidArgument("offset " + std::to_string(offset) + ": " + message);
 }
 
-/// Recursive-descent parser over a byte range. Each parse* returns false after
-/// recording the first error; the error position is where it was detected.
-class Parser {
-public:
-  explicit Parser(std::string_view text) : text_(text) {}
+std::string describe(unsigned char c) {
+  if (c >= 0x20 && c < 0x7F)
+    return std::string("'") + char(c) + "'";
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02X", c);
+  return buf;
+}
 
-  StatusOr<Value> run() {
-    Value v;
-    skipWhitespace();
-    if (!parseValue(v, 0))
-      return error();
-    skipWhitespace();
-    if (pos_ != text_.size() && !failed_)
-      fail("unexpected trailing characters after the JSON value");
-    if (failed_)
-      return error();
-    return v;
+/// RapidJSON's message ("Invalid value." -> "invalid value") and the byte it
+/// stopped at: a NUL byte inside the text reads as the end of the input to
+/// RapidJSON, so saying which it was avoids a puzzling message.
+Status syntaxError(std::string_view text, const rapidjson::ParseResult &result) {
+  size_t at = result.Offset();
+  std::string what = rapidjson::GetParseError_En(result.Code());
+  if (!what.empty() && what.back() == '.')
+    what.pop_back();
+  if (!what.empty())
+    what[0] = char(std::tolower(static_cast<unsigned char>(what[0])));
+  // RapidJSON reports a raw control character as an invalid escape.
+  if (result.Code() == rapidjson::kParseErrorStringEscapeInvalid && at < text.size() &&
+      text[at] != '\\')
+    what = "unescaped control character in string";
+  what += at < text.size() ? ", found " + describe(static_cast<unsigned char>(text[at]))
+                           : " (at the end of the input)";
+  return errorAt(at, what);
+}
+
+/// `s` as a JSON string literal, for messages.
+std::string quote(const char *s, rapidjson::SizeType length) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(s, length);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+/// Forwards RapidJSON's SAX events to the document being built and refuses
+/// what RapidJSON lets through: duplicate keys, deep nesting, lone low
+/// surrogates. Returning false stops the reader (kParseErrorTermination);
+/// error() says why.
+class StrictHandler {
+public:
+  StrictHandler(std::string_view text, const rapidjson::MemoryStream &stream,
+                rapidjson::Document &document)
+      : text_(text), stream_(stream), document_(document) {}
+
+  const Status &error() const { return error_; }
+
+  bool Null() { return document_.Null(); }
+  bool Bool(bool b) { return document_.Bool(b); }
+  // With kParseNumbersAsStringsFlag numbers arrive as RawNumber, not as these.
+  bool Int(int i) { return document_.Int(i); }
+  bool Uint(unsigned u) { return document_.Uint(u); }
+  bool Int64(int64_t i) { return document_.Int64(i); }
+  bool Uint64(uint64_t u) { return document_.Uint64(u); }
+  bool Double(double d) { return document_.Double(d); }
+
+  /// A number token RapidJSON has checked: one that fits int64 stays exact,
+  /// anything else becomes a double (an overflow is refused, an underflow
+  /// reads as 0 or a subnormal). No safetensors check uses a double's value.
+  bool RawNumber(const char *s, rapidjson::SizeType length, bool) {
+    int64_t integer;
+    std::from_chars_result r = std::from_chars(s, s + length, integer);
+    if (r.ec == std::errc() && r.ptr == s + length)
+      return document_.Int64(integer);
+    double d = std::strtod(std::string(s, length).c_str(), nullptr);
+    if (std::isinf(d))
+      return fail(stream_.Tell() - length, "number out of the range of a double");
+    return document_.Double(d);
+  }
+
+  bool String(const char *s, rapidjson::SizeType length, bool copy) {
+    return checkEscapes(s, length) && document_.String(s, length, copy);
+  }
+
+  bool Key(const char *s, rapidjson::SizeType length, bool copy) {
+    if (!checkEscapes(s, length))
+      return false;
+    if (!keys_.back().emplace(s, length).second)
+      return fail(stringStart(), "duplicate key " + quote(s, length) + " in object");
+    return document_.Key(s, length, copy);
+  }
+
+  bool StartObject() { return enter() && document_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    keys_.pop_back();
+    return document_.EndObject(members);
+  }
+  bool StartArray() { return enter() && document_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    keys_.pop_back();
+    return document_.EndArray(elements);
   }
 
 private:
   std::string_view text_;
-  size_t pos_ = 0;
-  bool failed_ = false;
-  size_t errorPos_ = 0;
-  std::string errorMessage_;
+  const rapidjson::MemoryStream &stream_; // where the reader is
+  rapidjson::Document &document_;
+  // The keys seen so far in each open object or array (arrays' sets stay
+  // empty), innermost last: its size is the nesting depth.
+  std::vector<std::unordered_set<std::string>> keys_;
+  Status error_;
 
-  bool fail(std::string message) {
-    if (!failed_) {
-      failed_ = true;
-      errorPos_ = pos_;
-      errorMessage_ = std::move(message);
-    }
+  bool fail(size_t offset, const std::string &message) {
+    error_ = errorAt(offset, message);
     return false;
   }
 
-  Status error() const {
-    return Status::invalidArgument("offset " + std::to_string(errorPos_) + ": " + errorMessage_);
-  }
-
-  bool atEnd() const { return pos_ >= text_.size(); }
-  unsigned char peek() const { return static_cast<unsigned char>(text_[pos_]); }
-
-  void skipWhitespace() {
-    while (!atEnd()) {
-      char c = text_[pos_];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-        break;
-      ++pos_;
-    }
-  }
-
-  static std::string describe(unsigned char c) {
-    if (c >= 0x20 && c < 0x7F)
-      return std::string("'") + char(c) + "'";
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02X", c);
-    return buf;
-  }
-
-  bool parseValue(Value &out, int depth) {
-    if (atEnd())
-      return fail("unexpected end of input, expected a value");
-    unsigned char c = peek();
-    switch (c) {
-    case '{':
-      return parseObject(out, depth + 1);
-    case '[':
-      return parseArray(out, depth + 1);
-    case '"': {
-      std::string s;
-      if (!parseString(s))
-        return false;
-      out = Value::makeString(std::move(s));
-      return true;
-    }
-    case 't':
-      return parseLiteral("true", Value::makeBool(true), out);
-    case 'f':
-      return parseLiteral("false", Value::makeBool(false), out);
-    case 'n':
-      return parseLiteral("null", Value(), out);
-    default:
-      if (c == '-' || (c >= '0' && c <= '9'))
-        return parseNumber(out);
-      return fail("unexpected character " + describe(c) + ", expected a value");
-    }
-  }
-
-  bool parseLiteral(std::string_view word, Value value, Value &out) {
-    if (text_.substr(pos_, word.size()) != word)
-      return fail("invalid literal, expected '" + std::string(word) + "'");
-    pos_ += word.size();
-    out = std::move(value);
+  bool enter() {
+    if (keys_.size() >= size_t(kMaxDepth)) // at the '[' or '{' just read
+      return fail(stream_.Tell() - 1, "nesting deeper than " + std::to_string(kMaxDepth));
+    keys_.emplace_back();
     return true;
   }
 
-  bool parseNumber(Value &out) {
-    size_t start = pos_;
-    bool isInteger = true;
-    if (peek() == '-')
-      ++pos_;
-    if (atEnd() || !(peek() >= '0' && peek() <= '9'))
-      return fail("invalid number: expected a digit");
-    if (peek() == '0') {
-      ++pos_;
-      if (!atEnd() && peek() >= '0' && peek() <= '9')
-        return fail("invalid number: leading zeros are not allowed");
-    } else {
-      while (!atEnd() && peek() >= '0' && peek() <= '9')
-        ++pos_;
-    }
-    if (!atEnd() && peek() == '.') {
-      isInteger = false;
-      ++pos_;
-      if (atEnd() || !(peek() >= '0' && peek() <= '9'))
-        return fail("invalid number: expected a digit after '.'");
-      while (!atEnd() && peek() >= '0' && peek() <= '9')
-        ++pos_;
-    }
-    if (!atEnd() && (peek() == 'e' || peek() == 'E')) {
-      isInteger = false;
-      ++pos_;
-      if (!atEnd() && (peek() == '+' || peek() == '-'))
-        ++pos_;
-      if (atEnd() || !(peek() >= '0' && peek() <= '9'))
-        return fail("invalid number: expected a digit in the exponent");
-      while (!atEnd() && peek() >= '0' && peek() <= '9')
-        ++pos_;
-    }
-    std::string token(text_.substr(start, pos_ - start));
-    if (isInteger) {
-      errno = 0;
-      char *end = nullptr;
-      long long v = std::strtoll(token.c_str(), &end, 10);
-      if (errno == 0 && end == token.c_str() + token.size()) {
-        out = Value::makeInteger(static_cast<int64_t>(v));
-        return true;
-      }
-      // Out of int64 range: keep it as a double, callers wanting an exact
-      // integer refuse it.
-    }
-    out = Value::makeNumber(std::strtod(token.c_str(), nullptr));
-    return true;
-  }
-
-  bool parseHex4(uint32_t &cp) {
-    if (text_.size() - pos_ < 4)
-      return fail("truncated \\u escape");
-    cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      unsigned char c = peek();
-      uint32_t d;
-      if (c >= '0' && c <= '9')
-        d = c - '0';
-      else if (c >= 'a' && c <= 'f')
-        d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        d = c - 'A' + 10;
-      else
-        return fail("invalid hex digit " + describe(c) + " in \\u escape");
-      cp = cp * 16 + d;
-      ++pos_;
-    }
-    return true;
-  }
-
-  /// Validates one UTF-8 sequence starting at pos_ and appends it.
-  bool copyUtf8(std::string &out) {
-    unsigned char c = peek();
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) {
-      out += char(c);
-      ++pos_;
-      return true;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return fail("invalid UTF-8 byte " + describe(c) + " in string");
-    }
-    if (text_.size() - pos_ < len)
-      return fail("truncated UTF-8 sequence in string");
-    for (size_t i = 1; i < len; ++i) {
-      unsigned char cc = static_cast<unsigned char>(text_[pos_ + i]);
-      if ((cc & 0xC0) != 0x80)
-        return fail("invalid UTF-8 continuation byte in string");
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-      return fail("overlong UTF-8 sequence in string");
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return fail("invalid UTF-8 code point in string");
-    out.append(text_.substr(pos_, len));
-    pos_ += len;
-    return true;
-  }
-
-  bool parseString(std::string &out) {
-    ++pos_; // opening quote
-    while (true) {
-      if (atEnd())
-        return fail("unterminated string");
-      unsigned char c = peek();
-      if (c == '"') {
-        ++pos_;
-        return true;
-      }
-      if (c < 0x20)
-        return fail("unescaped control character " + describe(c) + " in string");
-      if (c != '\\') {
-        if (!copyUtf8(out))
-          return false;
+  /// Where the string just read starts. RapidJSON reports a string after its
+  /// closing quote; inside it, every '"' follows an odd run of backslashes, so
+  /// the opening quote is the first one before it that does not.
+  size_t stringStart() const {
+    size_t i = stream_.Tell() - 1; // the closing quote
+    while (i-- > 0) {
+      if (text_[i] != '"')
         continue;
-      }
-      ++pos_;
-      if (atEnd())
-        return fail("unterminated escape in string");
-      char e = text_[pos_++];
-      switch (e) {
-      case '"':
-        out += '"';
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '/':
-        out += '/';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u': {
-        uint32_t cp;
-        if (!parseHex4(cp))
-          return false;
-        if (cp >= 0xDC00 && cp <= 0xDFFF)
-          return fail("unpaired low surrogate in \\u escape");
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          if (text_.substr(pos_, 2) != "\\u")
-            return fail("high surrogate not followed by a \\u low surrogate");
-          pos_ += 2;
-          uint32_t low;
-          if (!parseHex4(low))
-            return false;
-          if (low < 0xDC00 || low > 0xDFFF)
-            return fail("high surrogate not followed by a low surrogate");
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        }
-        appendUtf8(out, cp);
-        break;
-      }
-      default:
-        --pos_;
-        return fail("invalid escape '\\" + describe(static_cast<unsigned char>(e)) + "' in string");
-      }
+      size_t backslashes = 0;
+      while (backslashes < i && text_[i - 1 - backslashes] == '\\')
+        ++backslashes;
+      if (backslashes % 2 == 0)
+        return i;
     }
+    return 0;
   }
 
-  bool parseArray(Value &out, int depth) {
-    if (depth > kMaxDepth)
-      return fail("nesting deeper than " + std::to_string(kMaxDepth));
-    ++pos_; // '['
-    std::vector<Value> items;
-    skipWhitespace();
-    if (!atEnd() && peek() == ']') {
-      ++pos_;
-      out = Value::makeArray(std::move(items));
-      return true;
-    }
-    while (true) {
-      skipWhitespace();
-      Value item;
-      if (!parseValue(item, depth))
-        return false;
-      items.push_back(std::move(item));
-      skipWhitespace();
-      if (atEnd())
-        return fail("unterminated array");
-      unsigned char c = peek();
-      ++pos_;
-      if (c == ']')
-        break;
-      if (c != ',') {
-        --pos_;
-        return fail("expected ',' or ']' in array, found " + describe(c));
-      }
-    }
-    out = Value::makeArray(std::move(items));
-    return true;
-  }
-
-  bool parseObject(Value &out, int depth) {
-    if (depth > kMaxDepth)
-      return fail("nesting deeper than " + std::to_string(kMaxDepth));
-    ++pos_; // '{'
-    std::vector<std::string> keys;
-    std::vector<Value> items;
-    std::unordered_set<std::string> seen;
-    skipWhitespace();
-    if (!atEnd() && peek() == '}') {
-      ++pos_;
-      out = Value::makeObject(std::move(keys), std::move(items));
-      return true;
-    }
-    while (true) {
-      skipWhitespace();
-      if (atEnd())
-        return fail("unterminated object");
-      if (peek() != '"')
-        return fail("expected a string key in object, found " + describe(peek()));
-      size_t keyPos = pos_;
-      std::string key;
-      if (!parseString(key))
-        return false;
-      if (!seen.insert(key).second) {
-        pos_ = keyPos;
-        return fail("duplicate key " + quote(key) + " in object");
-      }
-      skipWhitespace();
-      if (atEnd() || peek() != ':')
-        return fail("expected ':' after object key " + quote(key));
-      ++pos_;
-      skipWhitespace();
-      Value item;
-      if (!parseValue(item, depth))
-        return false;
-      keys.push_back(std::move(key));
-      items.push_back(std::move(item));
-      skipWhitespace();
-      if (atEnd())
-        return fail("unterminated object");
-      unsigned char c = peek();
-      ++pos_;
-      if (c == '}')
-        break;
-      if (c != ',') {
-        --pos_;
-        return fail("expected ',' or '}' in object, found " + describe(c));
-      }
-    }
-    out = Value::makeObject(std::move(keys), std::move(items));
+  /// RapidJSON validates the raw bytes and surrogate pairs, but decodes a lone
+  /// low surrogate escape (\uDC00-\uDFFF) to bytes that are not UTF-8; that is
+  /// the only way a decoded string can be invalid.
+  bool checkEscapes(const char *s, rapidjson::SizeType length) {
+    rapidjson::MemoryStream in(s, length);
+    unsigned codepoint;
+    while (in.Tell() < length)
+      if (!rapidjson::UTF8<>::Decode(in, &codepoint))
+        return fail(stringStart(), "unpaired low surrogate in \\u escape in string");
     return true;
   }
 };
 
 } // namespace
 
-StatusOr<Value> parse(std::string_view text) { return Parser(text).run(); }
+StatusOr<rapidjson::Document> parse(std::string_view text) {
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  Status error;
+  // Populate() hands the document's own SAX handler to this generator and,
+  // if it succeeds, makes the value it built the document's root.
+  auto generate = [&](rapidjson::Document &document) {
+    StrictHandler handler(text, stream, document);
+    rapidjson::Reader reader;
+    rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
+    if (result.IsError())
+      error = result.Code() == rapidjson::kParseErrorTermination ? handler.error()
+                                                                  : syntaxError(text, result);
+    return !result.IsError();
+  };
+  rapidjson::Document document;
+  document.Populate(generate);
+  if (!error.ok())
+    return error;
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04X", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  out += '"';
-  return out;
+  size_t end = stream.Tell();
+  while (end < text.size() &&
+         (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
+    ++end;
+  if (end != text.size())
+    return errorAt(end, "unexpected trailing characters after the JSON value, found " +
+                            describe(static_cast<unsigned char>(text[end])));
+  return StatusOr<rapidjson::Document>(std::move(document));
 }
 
 } // namespace loom::json

@@ -13,23 +13,43 @@ namespace loom {
 
 namespace {
 
-int64_t elements(const WeightSpec &w) {
-  return w.rank == 1 ? w.dims[0] : w.dims[0] * w.dims[1];
-}
-
-std::vector<int64_t> shapeOf(const WeightSpec &w) {
-  return std::vector<int64_t>(w.dims, w.dims + w.rank);
-}
-
 bool endsWith(const std::string &s, const char *suffix) {
   size_t n = std::char_traits<char>::length(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
+/// dst[c, r] = src[r, c] for src [rows, cols].
+void transpose(const float *src, float *dst, int64_t rows, int64_t cols) {
+  tbb::parallel_for(int64_t(0), rows, [&](int64_t r) {
+    for (int64_t c = 0; c < cols; ++c)
+      dst[c * rows + r] = src[r * cols + c];
+  });
+}
+
+/// The reference's initialisation of one state_dict tensor.
+void initialise(const WeightSpec &w, std::mt19937_64 &rng,
+                std::vector<float> &v) {
+  v.assign(w.elements(), 0.0f);
+  if (w.shape.size() == 1) {
+    bool normWeight = endsWith(w.name, ".weight"); // LayerNorm gamma
+    std::fill(v.begin(), v.end(), normWeight ? 1.0f : 0.0f);
+  } else if (endsWith(w.name, "embedding.weight")) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float &x : v)
+      x = normal(rng);
+  } else {
+    float bound = std::sqrt(6.0f / float(w.shape[0] + w.shape[1]));
+    std::uniform_real_distribution<float> uniform(-bound, bound);
+    for (float &x : v)
+      x = uniform(rng);
+  }
+}
+
 } // namespace
 
 Model::Model(const ModelDescription &description, int threads)
-    : description_(description), parallel_(threads) {
+    : description_(description), parallel_(threads),
+      weights_(description.weights.size()) {
   // P[pos, 2i] = sin(pos / 10000^(2i/d)), P[pos, 2i+1] = cos(...), computed
   // in double and rounded, as the reference does.
   const int64_t len = description.info.max_len, d = description.info.d_model;
@@ -42,25 +62,32 @@ Model::Model(const ModelDescription &description, int threads)
     }
 }
 
+void Model::setWeight(int id, const float *stateDict) {
+  const WeightSpec &w = description_.weights[id];
+  std::vector<float> &stored = weights_[id];
+  stored.resize(w.elements());
+  if (!w.transposed) {
+    std::copy(stateDict, stateDict + w.elements(), stored.begin());
+    return;
+  }
+  parallel_.run(
+      [&] { transpose(stateDict, stored.data(), w.shape[0], w.shape[1]); });
+}
+
 StatusOr<std::unique_ptr<Model>> Model::load(const ModelDescription &description,
                                              const char *path, int threads) {
   if (!path)
     return Status::invalidArgument("no weights file given");
   std::vector<TensorSpec> expected;
-  for (int i = 0; i < description.numWeights; ++i)
-    expected.push_back({description.weights[i].name,
-                        shapeOf(description.weights[i]), "F32"});
+  for (const WeightSpec &w : description.weights)
+    expected.push_back({w.name, w.shape, "F32"});
   StatusOr<SafetensorsReader> reader =
       SafetensorsReader::openChecked(path, expected);
   if (!reader.ok())
     return reader.status();
   std::unique_ptr<Model> model(new Model(description, threads));
-  model->values_.resize(description.numWeights);
-  for (int i = 0; i < description.numWeights; ++i) {
-    const float *data = reader->f32(description.weights[i].name);
-    model->values_[i].assign(data, data + elements(description.weights[i]));
-  }
-  model->buildKernelLayouts();
+  for (size_t i = 0; i < description.weights.size(); ++i)
+    model->setWeight(int(i), reader->f32(description.weights[i].name));
   return model;
 }
 
@@ -69,77 +96,33 @@ Model::seeded(const ModelDescription &description, uint64_t seed,
               int threads) {
   std::unique_ptr<Model> model(new Model(description, threads));
   std::mt19937_64 rng(seed);
-  model->values_.resize(description.numWeights);
-  for (int i = 0; i < description.numWeights; ++i) {
-    const WeightSpec &w = description.weights[i];
-    std::vector<float> &v = model->values_[i];
-    v.assign(elements(w), 0.0f);
-    std::string name = w.name;
-    if (w.rank == 1) {
-      bool normWeight = endsWith(name, ".weight"); // LayerNorm gamma
-      std::fill(v.begin(), v.end(), normWeight ? 1.0f : 0.0f);
-    } else if (endsWith(name, "embedding.weight")) {
-      std::normal_distribution<float> normal(0.0f, 1.0f);
-      for (float &x : v)
-        x = normal(rng);
-    } else {
-      float bound = std::sqrt(6.0f / float(w.dims[0] + w.dims[1]));
-      std::uniform_real_distribution<float> uniform(-bound, bound);
-      for (float &x : v)
-        x = uniform(rng);
-    }
+  std::vector<float> values;
+  for (size_t i = 0; i < description.weights.size(); ++i) {
+    initialise(description.weights[i], rng, values);
+    model->setWeight(int(i), values.data());
   }
-  model->buildKernelLayouts();
   return model;
-}
-
-void Model::buildKernelLayouts() {
-  kernel_.assign(description_.numWeights, {});
-  for (int i = 0; i < description_.numWeights; ++i) {
-    const WeightSpec &w = description_.weights[i];
-    if (!w.transposed)
-      continue;
-    const int64_t rows = w.dims[0], cols = w.dims[1];
-    const std::vector<float> &src = values_[i];
-    std::vector<float> &dst = kernel_[i];
-    dst.resize(src.size());
-    parallel_.run([&] {
-      tbb::parallel_for(int64_t(0), rows, [&](int64_t r) {
-        for (int64_t c = 0; c < cols; ++c)
-          dst[c * rows + r] = src[r * cols + c];
-      });
-    });
-  }
 }
 
 Status Model::save(const char *path) const {
   if (!path)
     return Status::invalidArgument("no path to save the weights to");
   SafetensorsWriter writer;
-  for (int i = 0; i < description_.numWeights; ++i)
-    LOOM_RETURN_IF_ERROR(writer.addF32(description_.weights[i].name,
-                                       shapeOf(description_.weights[i]),
-                                       values_[i].data()));
+  std::vector<std::vector<float>> stateDict(description_.weights.size());
+  for (size_t i = 0; i < description_.weights.size(); ++i) {
+    const WeightSpec &w = description_.weights[i];
+    const float *data = weights_[i].data();
+    if (w.transposed) {
+      // Stored [K, N]: transposing back gives the state_dict's [N, K].
+      stateDict[i].resize(w.elements());
+      parallel_.run([&] {
+        transpose(data, stateDict[i].data(), w.shape[1], w.shape[0]);
+      });
+      data = stateDict[i].data();
+    }
+    LOOM_RETURN_IF_ERROR(writer.addF32(w.name, w.shape, data));
+  }
   return writer.write(path);
-}
-
-ConstMat Model::weight(int id) const {
-  const WeightSpec &w = description_.weights[id];
-  if (w.rank == 1)
-    return {values_[id].data(), 1, w.dims[0], w.dims[0]};
-  if (w.transposed)
-    return {kernel_[id].data(), w.dims[1], w.dims[0], w.dims[0]};
-  return {values_[id].data(), w.dims[0], w.dims[1], w.dims[1]};
-}
-
-ConstMat Model::positional() const {
-  const int64_t d = description_.info.d_model;
-  return {positional_.data(), description_.info.max_len, d, d};
-}
-
-StatusOr<float *> Model::arena(size_t bytes) {
-  LOOM_RETURN_IF_ERROR(arena_.reserve(bytes));
-  return arena_.at(0);
 }
 
 Status Model::checkTokens(const char *what, const int32_t *tokens,

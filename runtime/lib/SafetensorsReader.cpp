@@ -36,21 +36,27 @@ namespace {
 
 std::string quoted(const std::string &name) { return "'" + name + "'"; }
 
+/// The member `key` of an object, or nullptr.
+const rapidjson::Value *member(const rapidjson::Value &object, const char *key) {
+  auto it = object.FindMember(key);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
 /// Validates one header entry into `info` ("tensor 'x': ..." messages).
-Status parseEntry(const std::string &name, const json::Value &entry, uint64_t dataSize,
+Status parseEntry(const std::string &name, const rapidjson::Value &entry, uint64_t dataSize,
                   TensorInfo &info) {
   std::string where = "tensor " + quoted(name);
-  if (!entry.isObject())
+  if (!entry.IsObject())
     return Status::badWeights(where + ": header entry is not an object (found " +
-                              std::string(json::kindName(entry.kind())) + ")");
-  for (size_t i = 0; i < entry.size(); ++i) {
-    const std::string &key = entry.keyAt(i);
+                              std::string(json::kindName(entry)) + ")");
+  for (auto it = entry.MemberBegin(); it != entry.MemberEnd(); ++it) {
+    std::string key(json::stringOf(it->name));
     if (key != "dtype" && key != "shape" && key != "data_offsets")
       return Status::badWeights(where + ": unexpected key '" + key + "' in header entry");
   }
-  const json::Value *dtype = entry.find("dtype");
-  const json::Value *shape = entry.find("shape");
-  const json::Value *offsets = entry.find("data_offsets");
+  const rapidjson::Value *dtype = member(entry, "dtype");
+  const rapidjson::Value *shape = member(entry, "shape");
+  const rapidjson::Value *offsets = member(entry, "data_offsets");
   if (!dtype)
     return Status::badWeights(where + ": header entry has no \"dtype\"");
   if (!shape)
@@ -58,37 +64,38 @@ Status parseEntry(const std::string &name, const json::Value &entry, uint64_t da
   if (!offsets)
     return Status::badWeights(where + ": header entry has no \"data_offsets\"");
 
-  if (!dtype->isString())
+  if (!dtype->IsString())
     return Status::badWeights(where + ": \"dtype\" is not a string");
-  size_t elementSize = safetensorsDtypeSize(dtype->asString());
+  std::string dtypeName(json::stringOf(*dtype));
+  size_t elementSize = safetensorsDtypeSize(dtypeName);
   if (elementSize == 0)
-    return Status::badWeights(where + ": unknown dtype '" + dtype->asString() + "'");
+    return Status::badWeights(where + ": unknown dtype '" + dtypeName + "'");
 
-  if (!shape->isArray())
+  if (!shape->IsArray())
     return Status::badWeights(where + ": \"shape\" is not an array");
   uint64_t elements = 1;
   info.shape.clear();
-  for (size_t i = 0; i < shape->size(); ++i) {
-    const json::Value &dim = shape->at(i);
-    if (!dim.isInteger() || dim.asInteger() < 0)
+  for (rapidjson::SizeType i = 0; i < shape->Size(); ++i) {
+    const rapidjson::Value &dim = (*shape)[i];
+    if (!dim.IsInt64() || dim.GetInt64() < 0)
       return Status::badWeights(where + ": shape dimension " + std::to_string(i) +
                                 " is not a non-negative integer");
-    uint64_t d = static_cast<uint64_t>(dim.asInteger());
+    uint64_t d = static_cast<uint64_t>(dim.GetInt64());
     if (__builtin_mul_overflow(elements, d, &elements) || elements > uint64_t(INT64_MAX))
       return Status::badWeights(where + ": the number of elements of its shape overflows");
-    info.shape.push_back(dim.asInteger());
+    info.shape.push_back(dim.GetInt64());
   }
   uint64_t byteSize;
   if (__builtin_mul_overflow(elements, uint64_t(elementSize), &byteSize))
     return Status::badWeights(where + ": its byte size overflows");
 
-  if (!offsets->isArray() || offsets->size() != 2)
+  if (!offsets->IsArray() || offsets->Size() != 2)
     return Status::badWeights(where + ": \"data_offsets\" is not an array [begin, end]");
-  for (size_t i = 0; i < 2; ++i)
-    if (!offsets->at(i).isInteger() || offsets->at(i).asInteger() < 0)
+  for (const rapidjson::Value &offset : offsets->GetArray())
+    if (!offset.IsInt64() || offset.GetInt64() < 0)
       return Status::badWeights(where + ": \"data_offsets\" are not non-negative integers");
-  uint64_t begin = static_cast<uint64_t>(offsets->at(0).asInteger());
-  uint64_t end = static_cast<uint64_t>(offsets->at(1).asInteger());
+  uint64_t begin = static_cast<uint64_t>((*offsets)[0u].GetInt64());
+  uint64_t end = static_cast<uint64_t>((*offsets)[1u].GetInt64());
   std::string range = "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
   if (end < begin)
     return Status::badWeights(where + ": data_offsets " + range + " end before they begin");
@@ -98,11 +105,11 @@ Status parseEntry(const std::string &name, const json::Value &entry, uint64_t da
                               " bytes");
   if (end - begin != byteSize)
     return Status::badWeights(where + ": data_offsets " + range + " hold " +
-                              std::to_string(end - begin) + " bytes, but " + dtype->asString() +
+                              std::to_string(end - begin) + " bytes, but " + dtypeName +
                               " " + formatShape(info.shape) + " needs " +
                               std::to_string(byteSize));
   info.name = name;
-  info.dtype = dtype->asString();
+  info.dtype = dtypeName;
   info.numElements = static_cast<int64_t>(elements);
   info.begin = begin;
   info.end = end;
@@ -163,22 +170,22 @@ StatusOr<SafetensorsReader> SafetensorsReader::parse(SafetensorsReader r) {
                std::to_string(r.size_) + " bytes)");
 
   std::string_view headerText(reinterpret_cast<const char *>(r.bytes_ + 8), headerLength);
-  StatusOr<json::Value> header = json::parse(headerText);
+  StatusOr<rapidjson::Document> header = json::parse(headerText);
   if (!header.ok())
     return bad("header is not valid JSON: " + header.status().message());
-  if (!header->isObject())
-    return bad("header is a JSON " + std::string(json::kindName(header->kind())) +
+  if (!header->IsObject())
+    return bad("header is a JSON " + std::string(json::kindName(*header)) +
                ", expected an object");
 
   r.dataArea_ = r.bytes_ + 8 + headerLength;
   r.dataSize_ = r.size_ - 8 - headerLength;
 
   std::vector<TensorInfo> tensors;
-  for (size_t i = 0; i < header->size(); ++i) {
-    const std::string &name = header->keyAt(i);
-    const json::Value &entry = header->at(i);
+  for (auto it = header->MemberBegin(); it != header->MemberEnd(); ++it) {
+    std::string name(json::stringOf(it->name));
+    const rapidjson::Value &entry = it->value;
     if (name == "__metadata__") {
-      if (!entry.isObject())
+      if (!entry.IsObject())
         return bad("\"__metadata__\" is not an object");
       continue;
     }

@@ -2,8 +2,10 @@
 
 #include "loom/runtime/SafetensorsWriter.h"
 
-#include "loom/runtime/JsonReader.h"
 #include "loom/runtime/MappedFile.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstring>
 
@@ -35,31 +37,45 @@ void SafetensorsWriter::setMetadata(const std::string &key, const std::string &v
 }
 
 std::string SafetensorsWriter::header() const {
-  std::string h = "{";
-  bool first = true;
+  // RapidJSON's writer escapes names and metadata (quotes, backslashes,
+  // control characters) and writes the JSON compactly.
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> json(buffer);
+  auto writeKey = [&](const std::string &s) { json.Key(s.data(), rapidjson::SizeType(s.size())); };
+  auto writeString = [&](const std::string &s) {
+    json.String(s.data(), rapidjson::SizeType(s.size()));
+  };
+  json.StartObject();
   if (!metadata_.empty()) {
-    h += "\"__metadata__\":{";
-    for (auto it = metadata_.begin(); it != metadata_.end(); ++it) {
-      if (it != metadata_.begin())
-        h += ",";
-      h += json::quote(it->first) + ":" + json::quote(it->second);
+    json.Key("__metadata__");
+    json.StartObject();
+    for (const auto &[key, value] : metadata_) {
+      writeKey(key);
+      writeString(value);
     }
-    h += "}";
-    first = false;
+    json.EndObject();
   }
   uint64_t offset = 0;
   for (const auto &[name, entry] : entries_) {
-    if (!first)
-      h += ",";
-    first = false;
-    h += json::quote(name) + ":{\"dtype\":\"F32\",\"shape\":[";
-    for (size_t i = 0; i < entry.shape.size(); ++i)
-      h += (i ? "," : "") + std::to_string(entry.shape[i]);
-    h += "],\"data_offsets\":[" + std::to_string(offset) + "," +
-         std::to_string(offset + entry.bytes) + "]}";
+    writeKey(name);
+    json.StartObject();
+    json.Key("dtype");
+    json.String("F32");
+    json.Key("shape");
+    json.StartArray();
+    for (int64_t d : entry.shape)
+      json.Int64(d);
+    json.EndArray();
+    json.Key("data_offsets");
+    json.StartArray();
+    json.Uint64(offset);
+    json.Uint64(offset + entry.bytes);
+    json.EndArray();
+    json.EndObject();
     offset += entry.bytes;
   }
-  h += "}";
+  json.EndObject();
+  std::string h(buffer.GetString(), buffer.GetSize());
   // Pad so that the data area (after the 8-byte length) starts 8-byte aligned.
   h.append((8 - h.size() % 8) % 8, ' ');
   return h;

@@ -5,19 +5,20 @@
 // description (NAME_info) before calling the library, runs one function and
 // writes its output as .npy. Modelled on iree-run-module.
 //
-// The functions are a table (kFunctions): one entry per (function,
-// architecture) with its inputs in order; the code that checks and calls is
-// generic over the entries.
+// The functions are a table (functionTable): one entry per (function,
+// architecture) with its inputs in order, made from LOOM_API_CALLS in
+// loom_model_api.h, the definition the libraries' exports follow too; the
+// code that checks and calls is generic over the entries.
 //
 // Exit status: 0 success, 1 error, 2 usage error. Nothing is written unless
 // everything succeeded.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Npy.h"
 #include "RunOptions.h"
 
 #include "loom/loom_model_api.h"
-#include "loom/runtime/Npy.h"
 #include "loom/runtime/SafetensorsReader.h" // formatShape
 #include "loom/runtime/Status.h"
 
@@ -50,7 +51,11 @@ constexpr int kExitUsage = 2;
 // The functions a model exports, by architecture
 //===----------------------------------------------------------------------===//
 
-enum class Arch { EncoderDecoder, Encoder, Decoder };
+enum class Arch {
+  EncoderDecoder = LOOM_ARCH_ENCODER_DECODER,
+  Encoder = LOOM_ARCH_ENCODER,
+  Decoder = LOOM_ARCH_DECODER
+};
 
 const char *archName(Arch arch) {
   switch (arch) {
@@ -97,9 +102,11 @@ constexpr InputSpec kPromptLen{"prompt_len", Slot::SrcLen, Vocab::None, nullptr}
 /// How a function is called, i.e. which function-pointer type its symbol has.
 enum class Signature {
   Forward,  // loom_forward_fn: float output
-  Decode,   // loom_decode_fn: int32 tokens [B, max_new]
+  Decode,   // loom_translate_fn / loom_generate_fn: int32 tokens [B, max_new]
   TrainStep // not exported by this build's libraries yet: refused
 };
+static_assert(std::is_same_v<loom_translate_fn, loom_generate_fn>,
+              "translate and generate are called alike");
 
 /// The output's shape, from the batch, the sequence sizes and the model.
 enum class OutputShape { BatchTgtVocab, BatchSrcDModel, BatchMaxNew };
@@ -108,35 +115,63 @@ enum class OutputShape { BatchTgtVocab, BatchSrcDModel, BatchMaxNew };
 enum class MaxNewLimit { None, MaxLen, MaxLenMinusInput };
 
 struct FunctionEntry {
-  const char *function; // --function=... and the symbol suffix (NAME_<function>)
+  std::string function; // --function=... and the symbol suffix (NAME_<function>)
   Arch arch;
   Signature signature;
   std::vector<InputSpec> inputs; // in --input order
-  const char *outputName;
+  std::string outputName;
   OutputShape outputShape;
   MaxNewLimit maxNewLimit;
 };
 
+const InputSpec *inputNamed(const std::string &name) {
+  for (const InputSpec *spec : {&kSrc, &kSrcLen, &kTgt, &kTgtLen, &kPrompt, &kPromptLen})
+    if (name == spec->name)
+      return spec;
+  return nullptr;
+}
+
+/// One row of LOOM_API_CALLS (loom_model_api.h): how an architecture fills
+/// a run function's parameters.
+FunctionEntry entryFor(const char *function, int arch, const char *inputs,
+                       const char *output) {
+  FunctionEntry e;
+  e.function = function;
+  e.arch = Arch(arch);
+  bool forward = e.function == "forward";
+  e.signature = forward ? Signature::Forward : Signature::Decode;
+  std::string list = inputs;
+  for (size_t start = 0; start < list.size();) {
+    size_t end = std::min(list.find(' ', start), list.size());
+    const InputSpec *spec = inputNamed(list.substr(start, end - start));
+    if (spec) // every name LOOM_API_CALLS uses is one of the InputSpecs above
+      e.inputs.push_back(*spec);
+    start = end + 1;
+  }
+  std::string out = output;
+  e.outputName = out.substr(0, out.find(' '));
+  e.outputShape = e.outputName == "logits"   ? OutputShape::BatchTgtVocab
+                  : e.outputName == "hidden" ? OutputShape::BatchSrcDModel
+                                             : OutputShape::BatchMaxNew;
+  e.maxNewLimit = forward ? MaxNewLimit::None
+                  : e.function == "generate" ? MaxNewLimit::MaxLenMinusInput
+                                             : MaxNewLimit::MaxLen;
+  return e;
+}
+
 const std::vector<FunctionEntry> &functionTable() {
-  static const std::vector<FunctionEntry> table = {
-      {"forward", Arch::EncoderDecoder, Signature::Forward, {kSrc, kSrcLen, kTgt, kTgtLen},
-       "logits", OutputShape::BatchTgtVocab, MaxNewLimit::None},
-      {"forward", Arch::Encoder, Signature::Forward, {kSrc, kSrcLen}, "hidden",
-       OutputShape::BatchSrcDModel, MaxNewLimit::None},
-      {"forward", Arch::Decoder, Signature::Forward, {kTgt, kTgtLen}, "logits",
-       OutputShape::BatchTgtVocab, MaxNewLimit::None},
-      {"translate", Arch::EncoderDecoder, Signature::Decode, {kSrc, kSrcLen}, "tokens",
-       OutputShape::BatchMaxNew, MaxNewLimit::MaxLen},
-      {"generate", Arch::Decoder, Signature::Decode, {kPrompt, kPromptLen}, "tokens",
-       OutputShape::BatchMaxNew, MaxNewLimit::MaxLenMinusInput},
-      // Training comes with a later issue: the libraries do not export
-      // NAME_train_step yet. Its inputs (src, src_len, tgt, tgt_len, labels)
-      // and its call are added here and in runFunction() then.
-      {"train_step", Arch::EncoderDecoder, Signature::TrainStep, {}, "loss",
-       OutputShape::BatchMaxNew, MaxNewLimit::None},
-      {"train_step", Arch::Decoder, Signature::TrainStep, {}, "loss",
-       OutputShape::BatchMaxNew, MaxNewLimit::None},
-  };
+  static const std::vector<FunctionEntry> table = [] {
+    std::vector<FunctionEntry> t;
+#define LOOM_RUN_ENTRY(fn, arch, inputs, output) t.push_back(entryFor(#fn, arch, inputs, output));
+    LOOM_API_CALLS(LOOM_RUN_ENTRY)
+#undef LOOM_RUN_ENTRY
+    // Training comes with a later issue: the libraries do not export
+    // NAME_train_step yet, so it is known (INTERFACES.md) but refused.
+    for (Arch arch : {Arch::EncoderDecoder, Arch::Decoder})
+      t.push_back({"train_step", arch, Signature::TrainStep, {}, "loss",
+                   OutputShape::BatchMaxNew, MaxNewLimit::None});
+    return t;
+  }();
   return table;
 }
 
@@ -496,14 +531,14 @@ Status runFunction(const Module &module, loom_model *model, const FunctionEntry 
         model, a.batch, a.srcMax, a.src, a.srcLen, a.tgtMax, a.tgt, a.tgtLen, output.f32.data());
     break;
   case Signature::Decode:
-    status = reinterpret_cast<loom_decode_fn>(module.function)(
+    status = reinterpret_cast<loom_translate_fn>(module.function)(
         model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.data());
     break;
   case Signature::TrainStep:
     return Status::internal("train_step cannot be called in this build");
   }
   if (status != LOOM_OK)
-    return Status(status, module.errorOf(entry.function, status));
+    return Status(status, module.errorOf(entry.function.c_str(), status));
   return Status();
 }
 
@@ -651,9 +686,9 @@ Status run(const RunOptions &options) {
     return written.withPrefix("output '" + std::string(entry->outputName) + "'");
   }
   if (entry->signature == Signature::Forward)
-    printSummary(entry->outputName, "float32", shape, output.f32);
+    printSummary(entry->outputName.c_str(), "float32", shape, output.f32);
   else
-    printSummary(entry->outputName, "int32", shape, output.i32);
+    printSummary(entry->outputName.c_str(), "int32", shape, output.i32);
   std::fflush(stdout);
   return Status();
 }

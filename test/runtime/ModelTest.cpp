@@ -1,6 +1,7 @@
 //===- ModelTest.cpp - weights, positional table, input checks ------------===//
 #include "loom/runtime/CApi.h"
 #include "loom/runtime/Model.h"
+#include "loom/runtime/SafetensorsReader.h"
 #include "loom/runtime/SafetensorsWriter.h"
 
 #include "TestFiles.h"
@@ -13,12 +14,12 @@ namespace loom {
 namespace {
 
 // A two-tensor "model": a linear weight [3, 2] read transposed, a norm [2].
-const WeightSpec kWeights[] = {
-    {"proj.weight", 2, {3, 2}, true},
-    {"norm.weight", 1, {2, 0}, false},
-};
-const ModelDescription kModel = {
-    {"t", "encoder", 2, 1, 4, 1, 0, 5, 0, 4, 0, 1, 2}, kWeights, 2};
+void describeTwoTensors(ModelDescription *d) {
+  describe::info(d, "t", "encoder", 2, 1, 4, 1, 0, 5, 0, 4, 0, 1, 2);
+  describe::weight(d, "proj.weight", true, 3, 2);
+  describe::weight(d, "norm.weight", false, 2);
+}
+const ModelDescription kModel = describeModel(describeTwoTensors);
 
 Status writeWeights(const std::string &path, std::vector<int64_t> projShape) {
   static const float proj[] = {1, 2, 3, 4, 5, 6}, norm[] = {7, 8};
@@ -33,13 +34,12 @@ TEST(ModelTest, LoadsAndTransposesLinearWeights) {
   ASSERT_TRUE(writeWeights(dir.file("w.safetensors"), {3, 2}).ok());
   auto model = Model::load(kModel, dir.file("w.safetensors").c_str(), 1);
   ASSERT_TRUE(model.ok()) << model.status().toString();
-  ConstMat wt = (*model)->weight(0);
-  // Stored [in = 2, out = 3]: wt[k][n] = W[n][k].
-  EXPECT_EQ(wt.rows, 2);
-  EXPECT_EQ(wt.cols, 3);
-  EXPECT_EQ(wt.data[0 * 3 + 2], 5.0f); // W[2][0]
-  EXPECT_EQ(wt.data[1 * 3 + 0], 2.0f); // W[0][1]
-  EXPECT_EQ((*model)->weight(1).data[1], 8.0f);
+  EXPECT_EQ(kModel.weights[0].kernelShape(), (std::vector<int64_t>{2, 3}));
+  // Stored [in = 2, out = 3], the only copy: wt[k][n] = W[n][k].
+  const float *wt = (*model)->weight(0);
+  EXPECT_EQ(wt[0 * 3 + 2], 5.0f); // W[2][0]
+  EXPECT_EQ(wt[1 * 3 + 0], 2.0f); // W[0][1]
+  EXPECT_EQ((*model)->weight(1)[1], 8.0f);
 }
 
 TEST(ModelTest, RefusesAMisshapenTensorByName) {
@@ -63,7 +63,11 @@ TEST(ModelTest, SaveWritesTheStateDictLayout) {
   auto again = Model::load(kModel, dir.file("again.safetensors").c_str(), 1);
   ASSERT_TRUE(again.ok()) << again.status().toString();
   for (int i = 0; i < 6; ++i)
-    EXPECT_EQ((*again)->weight(0).data[i], (*model)->weight(0).data[i]);
+    EXPECT_EQ((*again)->weight(0)[i], (*model)->weight(0)[i]);
+  // And the file holds the state_dict layout [3, 2].
+  auto file = SafetensorsReader::open(dir.file("again.safetensors"));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->f32("proj.weight")[1], 2.0f); // W[0][1]
 }
 
 TEST(ModelTest, SeededWeightsAreDeterministicAndNormsStartAtOne) {
@@ -72,23 +76,21 @@ TEST(ModelTest, SeededWeightsAreDeterministicAndNormsStartAtOne) {
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   bool differs = false;
   for (int i = 0; i < 6; ++i) {
-    EXPECT_EQ((*a)->weight(0).data[i], (*b)->weight(0).data[i]);
-    differs |= (*a)->weight(0).data[i] != (*c)->weight(0).data[i];
-    EXPECT_LE(std::abs((*a)->weight(0).data[i]), std::sqrt(6.0f / 5.0f));
+    EXPECT_EQ((*a)->weight(0)[i], (*b)->weight(0)[i]);
+    differs |= (*a)->weight(0)[i] != (*c)->weight(0)[i];
+    EXPECT_LE(std::abs((*a)->weight(0)[i]), std::sqrt(6.0f / 5.0f));
   }
   EXPECT_TRUE(differs);
-  EXPECT_EQ((*a)->weight(1).data[0], 1.0f);
+  EXPECT_EQ((*a)->weight(1)[0], 1.0f);
 }
 
 TEST(ModelTest, PositionalTableIsTheSinusoid) {
   auto model = Model::seeded(kModel, 1, 1);
   ASSERT_TRUE(model.ok());
-  ConstMat pe = (*model)->positional();
-  ASSERT_EQ(pe.rows, 4);
-  ASSERT_EQ(pe.cols, 2);
+  const float *pe = (*model)->positional(); // [max_len = 4, d_model = 2]
   for (int pos = 0; pos < 4; ++pos) {
-    EXPECT_FLOAT_EQ(pe.data[pos * 2], std::sin(double(pos)));
-    EXPECT_FLOAT_EQ(pe.data[pos * 2 + 1], std::cos(double(pos)));
+    EXPECT_FLOAT_EQ(pe[pos * 2], std::sin(double(pos)));
+    EXPECT_FLOAT_EQ(pe[pos * 2 + 1], std::cos(double(pos)));
   }
 }
 
@@ -120,13 +122,23 @@ TEST(CApiTest, ErrorsAreStatusesWithMessagesNeverCrashes) {
             LOOM_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(capi::saveWeights(nullptr, "x"), LOOM_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(loom_last_error(), "the model handle is NULL");
-  EXPECT_EQ(capi::call(nullptr, [](Model &) { return Status(); }),
+  float out[8];
+  const int32_t src[] = {1, 2}, srcLen[] = {2};
+  EXPECT_EQ(capi::forward(nullptr, 1, 2, src, srcLen, 0, nullptr, nullptr, out),
             LOOM_ERROR_INVALID_ARGUMENT);
   ASSERT_EQ(capi::createSeeded(kModel, 3, 1, &model), LOOM_OK);
-  EXPECT_EQ(capi::call(model,
-                       [](Model &) { return Status::invalidArgument("nope"); }),
+  EXPECT_EQ(capi::forward(model, 1, 2, src, srcLen, 0, nullptr, nullptr,
+                          nullptr),
             LOOM_ERROR_INVALID_ARGUMENT);
-  EXPECT_STREQ(loom_last_error(), "nope");
+  EXPECT_STREQ(loom_last_error(), "the output array is NULL");
+  const int32_t badLen[] = {3};
+  EXPECT_EQ(capi::forward(model, 1, 2, src, badLen, 0, nullptr, nullptr, out),
+            LOOM_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(loom_last_error(),
+               "input 'src': length of row 0 is 3, outside [1, 2]");
+  // A model without a forward plan (this one) fails cleanly, too.
+  EXPECT_EQ(capi::forward(model, 1, 2, src, srcLen, 0, nullptr, nullptr, out),
+            LOOM_ERROR_INTERNAL);
   capi::destroy(model);
 }
 

@@ -1,6 +1,6 @@
 //===- NpyTest.cpp - Reading and writing .npy files -----------------------===//
 
-#include "loom/runtime/Npy.h"
+#include "Npy.h" // runtime/loom-run
 
 #include "TestFiles.h"
 

@@ -8,7 +8,7 @@
 
 #include "fuzz/FuzzTargets.h"
 
-#include "loom/runtime/Npy.h"
+#include "Npy.h" // runtime/loom-run
 #include "loom/runtime/SafetensorsWriter.h"
 
 #include <gtest/gtest.h>

@@ -194,6 +194,11 @@ TEST(Safetensors, AbsurdHeaderLength) {
   n = ~0ull;
   std::memcpy(bytes.data(), &n, 8);
   EXPECT_CONTAINS(refusal(bytes), "larger than the limit");
+  // Refused from the length alone, before anything is read or parsed.
+  n = kMaxSafetensorsHeaderBytes + 1;
+  std::memcpy(bytes.data(), &n, 8);
+  EXPECT_CONTAINS(refusal(bytes), "header length " + std::to_string(n) +
+                                      " is larger than the limit of 104857600 bytes");
 }
 
 TEST(Safetensors, BadHeaders) {
@@ -300,6 +305,38 @@ TEST(Safetensors, DuplicateNames) {
                           R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                           8),
                   "duplicate key \"w\"");
+}
+
+TEST(Safetensors, DuplicateKeysAnywhere) {
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","shape":[1],"dtype":"F16","data_offsets":[0,4]}})", 4),
+                  "header is not valid JSON: offset 32: duplicate key \"dtype\" in object");
+  EXPECT_CONTAINS(refusal(R"({"__metadata__":{"format":"pt","format":"np"}})", 0),
+                  "duplicate key \"format\"");
+  EXPECT_CONTAINS(refusal(R"({"__metadata__":{},"__metadata__":{}})", 0),
+                  "duplicate key \"__metadata__\"");
+}
+
+TEST(Safetensors, HeaderJsonIsStrict) {
+  std::string entry = R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
+  EXPECT_CONTAINS(refusal("{\"w\xFF\":" + entry + "}", 4), "header is not valid JSON: offset 3");
+  EXPECT_CONTAINS(refusal("{\"w\\udc00\":" + entry + "}", 4), "unpaired low surrogate");
+  EXPECT_CONTAINS(refusal("{\"w\":" + entry + ",}", 4), "header is not valid JSON");
+  EXPECT_CONTAINS(refusal("{\"w\":" + entry + "} x", 4),
+                  "offset 55: unexpected trailing characters after the JSON value");
+  EXPECT_TRUE(SafetensorsReader::fromBytes(image("{\"w\":" + entry + "}\n\t ", 4), "ws").ok())
+      << "any JSON whitespace may pad the header";
+}
+
+TEST(Safetensors, HostileNumbersAreHarmless) {
+  // Numbers RapidJSON 1.1.0 itself would convert out of bounds.
+  EXPECT_TRUE(SafetensorsReader::fromBytes(
+                  image(R"({"__metadata__":{"x":0.0000000000e-2147483639,)"
+                        R"("y":128.74836467836484838364836483643636483648e-336}})",
+                        0),
+                  "n")
+                  .ok());
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","shape":[1e-99999],"data_offsets":[0,4]}})", 4),
+                  "shape dimension 0 is not a non-negative integer");
 }
 
 TEST(Safetensors, MisalignedDataIsCopiedAligned) {

@@ -1,44 +1,39 @@
 // loom-kernel-bench: measures the fp32 FMA peak of this machine in the same run,
-// then times the generated linear and attention kernels (AVX-512 builds) on 1 and
-// 2 TBB threads and prints median ms, GFLOP/s and % of the measured peak.
-// A benchmark, not a test: nothing here asserts on time.
-#include <HalideBuffer.h>
-
+// then times the check set's linear and attention kernels (built for the
+// preferred ISA, AVX-512) on 1 and 2 threads and prints median ms, GFLOP/s and
+// % of the measured peak. The kernels run inside a loom::ParallelContext, so
+// their parallel loops take the runtime's TBB halide_do_par_for, as in a
+// generated library. A benchmark, not a test: nothing here asserts on time.
+#include "CheckSet.h"
+#include "FmaPeak.h"
 #include "StridedView.h"
-#include <immintrin.h>
+#include "loom/runtime/HalideParallel.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <random>
-#include <thread>
 #include <vector>
-
-#include "attention_causal_d64_avx512.h"
-#include "attention_none_d64_avx512.h"
-#include "linear_none_avx512.h"
-#include "FmaPeak.h"
-
-void loomBenchSetThreads(int threads);  // bench/TbbParFor.cpp
-
-using Halide::Runtime::Buffer;
 
 namespace {
 
-using loom::bench::seconds;
 using loom::bench::fmaPeak;
+using loom::bench::seconds;
+using loom::check::preferred;
 
-double medianMs(const std::function<void()> &run, int reps) {
-  run();  // warm up caches and the TBB arena
-  std::vector<double> ms;
-  for (int r = 0; r < reps; ++r) {
-    double t0 = seconds();
-    run();
-    ms.push_back((seconds() - t0) * 1e3);
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+/// The median of `reps` timed calls of run(), inside `context`'s arena.
+double medianMs(loom::ParallelContext &context, const std::function<void()> &run, int reps) {
+  return context.run([&] {
+    run();  // warm up caches and the TBB arena
+    std::vector<double> ms;
+    for (int r = 0; r < reps; ++r) {
+      double t0 = seconds();
+      run();
+      ms.push_back((seconds() - t0) * 1e3);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+  });
 }
 
 std::vector<float> randomVector(size_t n) {
@@ -55,51 +50,63 @@ void report(const char *what, int threads, double ms, double flops, double peak)
               ms, gflops, 100.0 * gflops / peak);
 }
 
+void benchLinear(const loom::check::CheckSet &set, loom::ParallelContext &context, double peak) {
+  const auto &linear = preferred(set.linear, "linear_none");
+  const int shapes[][3] = {{1024, 512, 512}, {1024, 2048, 512}, {1024, 512, 2048},
+                           {37, 512, 512}};  // M, N, K
+  for (auto &s : shapes) {
+    int M = s[0], N = s[1], K = s[2];
+    auto x = randomVector((size_t)M * K), wt = randomVector((size_t)K * N), b = randomVector(N);
+    std::vector<float> y((size_t)M * N);
+    auto xb = view(x.data(), {K, M}, {1, K});
+    auto wb = view(wt.data(), {N, K}, {1, N});
+    auto bb = view(b.data(), {N}, {1});
+    auto yb = view(y.data(), {N, M}, {1, N});
+    double ms = medianMs(context, [&] { linear.fn(xb, wb, bb, yb); }, 31);
+    char what[96];
+    std::snprintf(what, sizeof what, "linear M=%d N=%d K=%d", M, N, K);
+    report(what, context.threads(), ms, 2.0 * M * N * K, peak);
+  }
+}
+
+/// Self-attention on a packed qkv [B, S, 3D], Dh = 64 (specialised kernels).
+void benchAttention(const loom::check::CheckSet &set, loom::ParallelContext &context,
+                    double peak) {
+  const auto &none = preferred(set.attention, "attention_none_d64");
+  const auto &causal = preferred(set.attention, "attention_causal_d64");
+  const int B = 4, H = 8, Dh = 64, D = H * Dh;
+  for (int S : {128, 512}) {
+    auto qkv = randomVector((size_t)B * S * 3 * D);
+    std::vector<float> o((size_t)B * S * D);
+    std::vector<int> lengths(B, S);
+    auto qb = view(qkv.data(), {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
+    auto kb = view(qkv.data() + D, {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
+    auto vb = view(qkv.data() + 2 * D, {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
+    auto lb = view(lengths.data(), {B}, {1});
+    auto ob = view(o.data(), {Dh, S, H, B}, {1, D, Dh, D * S});
+    double flops = 4.0 * B * H * (double)S * S * Dh;
+    char what[96];
+    double ms = medianMs(context, [&] { none.fn(qb, kb, vb, lb, 0.125f, ob); }, 21);
+    std::snprintf(what, sizeof what, "attention none B=%d H=%d S=%d Dh=%d", B, H, S, Dh);
+    report(what, context.threads(), ms, flops, peak);
+    ms = medianMs(context, [&] { causal.fn(qb, kb, vb, lb, 0.125f, ob); }, 21);
+    std::snprintf(what, sizeof what, "attention causal B=%d H=%d S=%d Dh=%d", B, H, S, Dh);
+    // Useful flops only: the visible half (S(S+1)/2 pairs).
+    report(what, context.threads(), ms, flops * (S + 1) / (2.0 * S), peak);
+  }
+}
+
 }  // namespace
 
 int main() {
   double peak[3] = {0, fmaPeak(1), fmaPeak(2)};
   std::printf("fp32 FMA peak (AVX-512, 12 accumulators/thread): 1 thread %.1f GFLOP/s, "
               "2 threads %.1f GFLOP/s\n", peak[1], peak[2]);
-
-  const int linearShapes[][3] = {{1024, 512, 512}, {1024, 2048, 512}, {1024, 512, 2048},
-                                 {37, 512, 512}};  // M, N, K
+  const loom::check::CheckSet set = loom::check::checkSet();
   for (int threads : {1, 2}) {
-    loomBenchSetThreads(threads);
-    for (auto &s : linearShapes) {
-      int M = s[0], N = s[1], K = s[2];
-      auto x = randomVector((size_t)M * K), wt = randomVector((size_t)K * N), b = randomVector(N);
-      std::vector<float> y((size_t)M * N);
-      auto xb = view(x.data(), {K, M}, {1, K});
-      auto wb = view(wt.data(), {N, K}, {1, N});
-      auto bb = view(b.data(), {N}, {1});
-      auto yb = view(y.data(), {N, M}, {1, N});
-      double ms = medianMs([&] { linear_none_avx512(xb, wb, bb, yb); }, 31);
-      char what[96];
-      std::snprintf(what, sizeof what, "linear M=%d N=%d K=%d", M, N, K);
-      report(what, threads, ms, 2.0 * M * N * K, peak[threads]);
-    }
-    // Self-attention on a packed qkv [B, S, 3D], Dh = 64 (specialised kernels).
-    const int B = 4, H = 8, Dh = 64, D = H * Dh;
-    for (int S : {128, 512}) {
-      auto qkv = randomVector((size_t)B * S * 3 * D);
-      std::vector<float> o((size_t)B * S * D);
-      std::vector<int> lengths(B, S);
-      auto qb = view(qkv.data(), {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
-      auto kb = view(qkv.data() + D, {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
-      auto vb = view(qkv.data() + 2 * D, {Dh, S, H, B}, {1, 3 * D, Dh, 3 * D * S});
-      auto lb = view(lengths.data(), {B}, {1});
-      auto ob = view(o.data(), {Dh, S, H, B}, {1, D, Dh, D * S});
-      double flops = 4.0 * B * H * (double)S * S * Dh;
-      char what[96];
-      double ms = medianMs([&] { attention_none_d64_avx512(qb, kb, vb, lb, 0.125f, ob); }, 21);
-      std::snprintf(what, sizeof what, "attention none B=%d H=%d S=%d Dh=%d", B, H, S, Dh);
-      report(what, threads, ms, flops, peak[threads]);
-      ms = medianMs([&] { attention_causal_d64_avx512(qb, kb, vb, lb, 0.125f, ob); }, 21);
-      std::snprintf(what, sizeof what, "attention causal B=%d H=%d S=%d Dh=%d", B, H, S, Dh);
-      // Useful flops only: the visible half (S(S+1)/2 pairs).
-      report(what, threads, ms, flops * (S + 1) / (2.0 * S), peak[threads]);
-    }
+    loom::ParallelContext context(threads);
+    benchLinear(set, context, peak[threads]);
+    benchAttention(set, context, peak[threads]);
   }
   return 0;
 }

@@ -1,8 +1,12 @@
-// loom-kernel-check: every generated kernel (AVX-512 and AVX2 builds), linked the
-// way Loom links them (kernel .o + one runtime .o), against naive loops in double
-// on random data with odd sizes and strided views. Exit status 0 = all passed.
-#include <HalideBuffer.h>
-
+// loom-kernel-check: every kernel of CheckKernels.def for every ISA, linked the
+// way Loom links them (kernel objects + one runtime object), against naive
+// loops in double on random data with odd sizes and strided views. What an
+// instance computes (activation, mask, static sizes) is read from its row's
+// params. Each function's arguments are checked against KernelAbi.def: their
+// types at compile time (CheckSet.h), their names, kinds and ranks at run time
+// (Halide's metadata). One line per check, `ok` or `FAIL`, then
+// "N checks, M failed"; exit status 0 = all passed.
+#include "CheckSet.h"
 #include "StridedView.h"
 
 #include <algorithm>
@@ -13,50 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "add_norm_avx2.h"
-#include "add_norm_avx512.h"
-#include "add_norm_sum_avx2.h"
-#include "add_norm_sum_avx512.h"
-#include "argmax_rows_avx2.h"
-#include "argmax_rows_avx512.h"
-#include "attention_causal_avx2.h"
-#include "attention_causal_avx512.h"
-#include "attention_causal_d64_avx2.h"
-#include "attention_causal_d64_avx512.h"
-#include "attention_causal_key_padding_avx2.h"
-#include "attention_causal_key_padding_avx512.h"
-#include "attention_causal_key_padding_d64_avx2.h"
-#include "attention_causal_key_padding_d64_avx512.h"
-#include "attention_key_padding_avx2.h"
-#include "attention_key_padding_avx512.h"
-#include "attention_key_padding_d64_avx2.h"
-#include "attention_key_padding_d64_avx512.h"
-#include "attention_none_avx2.h"
-#include "attention_none_avx512.h"
-#include "attention_none_d64_avx2.h"
-#include "attention_none_d64_avx512.h"
-#include "embed_avx2.h"
-#include "embed_avx512.h"
-#include "layer_norm_avx2.h"
-#include "layer_norm_avx512.h"
-#include "linear_gelu_avx2.h"
-#include "linear_gelu_avx512.h"
-#include "linear_none_avx2.h"
-#include "linear_none_avx512.h"
-#include "linear_relu_avx2.h"
-#include "linear_relu_avx512.h"
-
-using Halide::Runtime::Buffer;
-using Fn4 = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
-using AttnFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
-                       float, halide_buffer_t *);
-using NormFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *, float,
-                       halide_buffer_t *);
-using AddNormFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
-                          halide_buffer_t *, float, halide_buffer_t *);
-using AddNormSumFn = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer_t *,
-                             halide_buffer_t *, float, halide_buffer_t *, halide_buffer_t *);
-using ArgmaxFn = int (*)(halide_buffer_t *, halide_buffer_t *);
+using loom::check::Kernel;
+namespace abi = loom::abi;
 
 namespace {
 
@@ -70,6 +32,12 @@ std::vector<float> randomVector(size_t n, float lo = -1.0f, float hi = 1.0f) {
   return v;
 }
 
+std::string dims(std::initializer_list<std::pair<const char *, int>> named) {
+  std::string s;
+  for (auto &[name, value] : named) s += std::string(" ") + name + "=" + std::to_string(value);
+  return s;
+}
+
 void expectClose(const std::string &what, const std::vector<double> &ref,
                  const std::function<double(size_t)> &got) {
   ++checks;
@@ -81,7 +49,7 @@ void expectClose(const std::string &what, const std::vector<double> &ref,
   }
   bool ok = worst <= 1e-4;
   if (!ok) ++failures;
-  std::printf("%-4s %-58s max err %.2e%s\n", ok ? "ok" : "FAIL", what.c_str(), worst,
+  std::printf("%-4s %-62s max err %.2e%s\n", ok ? "ok" : "FAIL", what.c_str(), worst,
               ok ? "" : (" at " + std::to_string(worstAt)).c_str());
 }
 
@@ -92,9 +60,57 @@ void expectStatus(const std::string &what, int status) {
   }
 }
 
+/// An argument as KernelAbi.def declares it.
+struct AbiArgument {
+  const char *name;
+  int kind;  // halide_argument_kind_t
+  int dimensions;
+  halide_type_t type;
+};
+#define LOOM_CHECK_KIND_in halide_argument_kind_input_buffer
+#define LOOM_CHECK_KIND_out halide_argument_kind_output_buffer
+#define LOOM_CHECK_BUFFER(name, type, rank, dir)                                                   \
+  {#name, LOOM_CHECK_KIND_##dir, rank, halide_type_of<type>()},
+#define LOOM_CHECK_SCALAR(name, type)                                                              \
+  {#name, halide_argument_kind_input_scalar, 0, halide_type_of<type>()},
+
+/// "input x: f32 x 2" and the like.
+std::string describe(const char *name, int kind, int dimensions, halide_type_t type) {
+  const char *kinds[] = {"scalar", "input", "output"}, *codes[] = {"i", "u", "f", "h", "bf"};
+  return std::string(kinds[kind]) + " " + name + ": " + codes[type.code] +
+         std::to_string(type.bits) + " x " + std::to_string(dimensions);
+}
+
+/// The generated function's arguments, as Halide's metadata describes them,
+/// are KernelAbi.def's in order: names, kinds, ranks and element types (a
+/// swap of two same-typed buffers passes the static_assert, not this).
+template <typename Fn>
+void checkAbi(const Kernel<Fn> &kernel, const std::vector<AbiArgument> &abi) {
+  ++checks;
+  const halide_filter_metadata_t *md = kernel.metadata();
+  std::string names, problem;
+  if (md->num_arguments != (int)abi.size())
+    problem = std::to_string(md->num_arguments) + " arguments, KernelAbi.def " +
+              std::to_string(abi.size());
+  for (int i = 0; problem.empty() && i < md->num_arguments; ++i) {
+    const halide_filter_argument_t &got = md->arguments[i];
+    const AbiArgument &want = abi[i];
+    names += (i ? ", " : "") + std::string(got.name);
+    const std::string gotText = describe(got.name, got.kind, got.dimensions, got.type),
+                      wantText = describe(want.name, want.kind, want.dimensions, want.type);
+    if (gotText != wantText)
+      problem = "argument " + std::to_string(i) + " is " + gotText + ", KernelAbi.def: " + wantText;
+  }
+  if (!problem.empty()) ++failures;
+  std::printf("%-4s %-62s %s\n", problem.empty() ? "ok" : "FAIL",
+              (std::string("abi ") + kernel.name).c_str(),
+              problem.empty() ? names.c_str() : problem.c_str());
+}
+
 double geluRef(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
 
-void checkLinear(const char *isa, const char *act, Fn4 fn, int M, int K, int N) {
+void checkLinear(const Kernel<abi::linear_fn> &kernel, int M, int K, int N) {
+  const std::string act = kernel.param("activation", "none");
   int ldx = K + 3;  // strided rows
   auto x = randomVector((size_t)M * ldx), wt = randomVector((size_t)K * N), b = randomVector(N);
   std::vector<float> y((size_t)M * N, NAN);
@@ -102,24 +118,23 @@ void checkLinear(const char *isa, const char *act, Fn4 fn, int M, int K, int N) 
   auto wb = view(wt.data(), {N, K}, {1, N});
   auto bb = view(b.data(), {N}, {1});
   auto yb = view(y.data(), {N, M}, {1, N});
-  std::string what = std::string("linear ") + act + " " + isa + " M=" + std::to_string(M) +
-                     " K=" + std::to_string(K) + " N=" + std::to_string(N);
-  expectStatus(what, fn(xb, wb, bb, yb));
+  std::string what = kernel.name + dims({{"M", M}, {"K", K}, {"N", N}});
+  expectStatus(what, kernel.fn(xb, wb, bb, yb));
   std::vector<double> ref((size_t)M * N);
   for (int m = 0; m < M; ++m)
     for (int n = 0; n < N; ++n) {
       double acc = b[n];
       for (int k = 0; k < K; ++k) acc += (double)x[(size_t)m * ldx + k] * wt[(size_t)k * N + n];
-      if (std::string(act) == "relu") acc = std::max(acc, 0.0);
-      if (std::string(act) == "gelu") acc = geluRef(acc);
+      if (act == "relu") acc = std::max(acc, 0.0);
+      if (act == "gelu") acc = geluRef(acc);
       ref[(size_t)m * N + n] = acc;
     }
   expectClose(what, ref, [&](size_t i) { return y[i]; });
 }
 
-/// GELU through the linear kernel (K = 1, Wt = 1, b = 0) on a dense grid; reports
-/// the implied erf error |err| / (0.5 |x|).
-void checkErf(const char *isa, Fn4 fn) {
+/// GELU through the linear kernel (K = 1, Wt = 1, b = 0) on a dense grid;
+/// reports the implied erf error |err| / (0.5 |x|).
+void checkErf(const Kernel<abi::linear_fn> &kernel) {
   const int M = 24001;
   std::vector<float> x(M), wt{1.0f}, b{0.0f}, y(M);
   for (int i = 0; i < M; ++i) x[i] = -6.0f + 12.0f * i / (M - 1);
@@ -127,7 +142,7 @@ void checkErf(const char *isa, Fn4 fn) {
   auto wb = view(wt.data(), {1, 1}, {1, 1});
   auto bb = view(b.data(), {1}, {1});
   auto yb = view(y.data(), {1, M}, {1, 1});
-  expectStatus("gelu grid", fn(xb, wb, bb, yb));
+  expectStatus("gelu grid", kernel.fn(xb, wb, bb, yb));
   double worstErf = 0, worstGelu = 0;
   for (int i = 0; i < M; ++i) {
     double ref = geluRef(x[i]), err = std::fabs(y[i] - ref);
@@ -137,63 +152,102 @@ void checkErf(const char *isa, Fn4 fn) {
   ++checks;
   bool ok = worstGelu <= 1e-6;
   if (!ok) ++failures;
-  std::printf("%-4s %-58s max abs err gelu %.2e, erf %.2e\n", ok ? "ok" : "FAIL",
-              (std::string("gelu/erf accuracy on [-6, 6] ") + isa).c_str(), worstGelu, worstErf);
+  std::printf("%-4s %-62s max abs err gelu %.2e, erf %.2e\n", ok ? "ok" : "FAIL",
+              (std::string("gelu/erf accuracy on [-6, 6] ") + kernel.name).c_str(), worstGelu,
+              worstErf);
+}
+
+void checkLinearKernel(const Kernel<abi::linear_fn> &kernel) {
+  const int n = kernel.intParam("n"), k = kernel.intParam("k");
+  if (n > 0 && k > 0) {
+    // Static N and K: the rows decide the branch (one-row tiles, full tiles,
+    // the k-blocked branch where K allows it).
+    for (int M : {1, 6, 37, 200}) checkLinear(kernel, M, k, n);
+    return;
+  }
+  // {M, K, N}. The last three take the k-blocked path (K >= 1024, K % 256 ==
+  // 0, M >= 96, N >= 128), with uneven M and N tails.
+  const int shapes[][3] = {{1, 24, 40},     {37, 24, 40},    {37, 24, 64},     {5, 24, 130},
+                           {1, 512, 512},   {37, 33, 200},   {64, 512, 256},   {100, 7, 1000},
+                           {200, 2048, 130}, {100, 1024, 512}, {97, 1280, 192}};
+  for (auto &s : shapes) checkLinear(kernel, s[0], s[1], s[2]);
+  if (kernel.param("activation", "none") == "gelu") checkErf(kernel);
+}
+
+struct AttentionShape {
+  int B, H, Dh, Sq, Sk;
+  std::vector<int> lengths;
+};
+
+/// The reference: softmax(mask(q k^T * scale)) v in double; a query that sees
+/// no key gets 0.
+std::vector<double> attentionRef(const AttentionShape &s, bool causal, bool padding,
+                                 const float *qp, const float *kp, const float *vp, int qStride,
+                                 int kStride, float scale) {
+  const int D = s.H * s.Dh;
+  std::vector<double> ref((size_t)s.B * s.Sq * D);
+  for (int b = 0; b < s.B; ++b)
+    for (int h = 0; h < s.H; ++h)
+      for (int i = 0; i < s.Sq; ++i) {
+        std::vector<double> p(s.Sk);
+        double mx = -INFINITY;
+        for (int j = 0; j < s.Sk; ++j) {
+          bool visible = (!causal || j <= i) && (!padding || j < s.lengths[b]);
+          double acc = 0;
+          for (int e = 0; e < s.Dh; ++e)
+            acc += (double)qp[((size_t)b * s.Sq + i) * qStride + h * s.Dh + e] *
+                   kp[((size_t)b * s.Sk + j) * kStride + h * s.Dh + e];
+          p[j] = visible ? acc * scale : -INFINITY;
+          mx = std::max(mx, p[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < s.Sk; ++j) sum += p[j] = std::isinf(p[j]) ? 0 : std::exp(p[j] - mx);
+        for (int e = 0; e < s.Dh; ++e) {
+          double acc = 0;
+          for (int j = 0; j < s.Sk; ++j)
+            acc += p[j] * vp[((size_t)b * s.Sk + j) * kStride + h * s.Dh + e];
+          ref[((size_t)b * s.Sq + i) * D + h * s.Dh + e] = sum > 0 ? acc / sum : 0;
+        }
+      }
+  return ref;
 }
 
 /// q, k, v, o as strided views: self-attention slices a packed qkv [B, S, 3D]
 /// (Sq == Sk); otherwise q from [B, Sq, D], k/v from a packed kv [B, Sk, 2D].
-void checkAttention(const std::string &name, AttnFn fn, bool causal, bool padding, int B, int H,
-                    int Dh, int Sq, int Sk, std::vector<int> lengths) {
-  int D = H * Dh;
-  bool self = Sq == Sk;
-  std::vector<float> qs, kvs;
-  float *qp, *kp, *vp;
-  int qStride, kStride;
-  if (self) {
-    qs = randomVector((size_t)B * Sq * 3 * D, -2, 2);
-    qp = qs.data(); kp = qp + D; vp = qp + 2 * D; qStride = kStride = 3 * D;
-  } else {
-    qs = randomVector((size_t)B * Sq * D, -2, 2);
-    kvs = randomVector((size_t)B * Sk * 2 * D, -2, 2);
-    qp = qs.data(); kp = kvs.data(); vp = kp + D; qStride = D; kStride = 2 * D;
-  }
-  std::vector<float> o((size_t)B * Sq * D, NAN);
-  auto qb = view(qp, {Dh, Sq, H, B}, {1, qStride, Dh, qStride * Sq});
-  auto kb = view(kp, {Dh, Sk, H, B}, {1, kStride, Dh, kStride * Sk});
-  auto vb = view(vp, {Dh, Sk, H, B}, {1, kStride, Dh, kStride * Sk});
-  auto lb = view(lengths.data(), {B}, {1});
-  auto ob = view(o.data(), {Dh, Sq, H, B}, {1, D, Dh, D * Sq});
-  float scale = 1.0f / std::sqrt((float)Dh);
-  std::string what = name + " B=" + std::to_string(B) + " H=" + std::to_string(H) +
-                     " Dh=" + std::to_string(Dh) + " Sq=" + std::to_string(Sq) +
-                     " Sk=" + std::to_string(Sk);
-  expectStatus(what, fn(qb, kb, vb, lb, scale, ob));
-  std::vector<double> ref((size_t)B * Sq * D);
-  for (int b = 0; b < B; ++b)
-    for (int h = 0; h < H; ++h)
-      for (int i = 0; i < Sq; ++i) {
-        std::vector<double> s(Sk);
-        double mx = -INFINITY;
-        for (int j = 0; j < Sk; ++j) {
-          bool visible = (!causal || j <= i) && (!padding || j < lengths[b]);
-          double acc = 0;
-          for (int e = 0; e < Dh; ++e)
-            acc += (double)qp[((size_t)b * Sq + i) * qStride + h * Dh + e] *
-                   kp[((size_t)b * Sk + j) * kStride + h * Dh + e];
-          s[j] = visible ? acc * scale : -INFINITY;
-          mx = std::max(mx, s[j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < Sk; ++j) sum += s[j] = std::isinf(s[j]) ? 0 : std::exp(s[j] - mx);
-        for (int e = 0; e < Dh; ++e) {
-          double acc = 0;
-          for (int j = 0; j < Sk; ++j)
-            acc += s[j] * vp[((size_t)b * Sk + j) * kStride + h * Dh + e];
-          ref[((size_t)b * Sq + i) * D + h * Dh + e] = sum > 0 ? acc / sum : 0;
-        }
-      }
-  expectClose(what, ref, [&](size_t i) { return o[i]; });
+void checkAttention(const Kernel<abi::attention_fn> &kernel, const AttentionShape &s) {
+  const std::string mask = kernel.param("mask", "none");
+  const bool causal = mask.find("causal") != std::string::npos;
+  const bool padding = mask.find("key_padding") != std::string::npos;
+  const int D = s.H * s.Dh;
+  const bool self = s.Sq == s.Sk;
+  std::vector<float> qs = randomVector((size_t)s.B * s.Sq * (self ? 3 : 1) * D, -2, 2), kvs;
+  if (!self) kvs = randomVector((size_t)s.B * s.Sk * 2 * D, -2, 2);
+  float *qp = qs.data(), *kp = self ? qp + D : kvs.data(), *vp = kp + D;
+  const int qStride = self ? 3 * D : D, kStride = self ? 3 * D : 2 * D;
+  std::vector<float> o((size_t)s.B * s.Sq * D, NAN);
+  std::vector<int> lengths = s.lengths;
+  auto qb = view(qp, {s.Dh, s.Sq, s.H, s.B}, {1, qStride, s.Dh, qStride * s.Sq});
+  auto kb = view(kp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
+  auto vb = view(vp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
+  auto lb = view(lengths.data(), {s.B}, {1});
+  auto ob = view(o.data(), {s.Dh, s.Sq, s.H, s.B}, {1, D, s.Dh, D * s.Sq});
+  const float scale = 1.0f / std::sqrt((float)s.Dh);
+  std::string what = kernel.name +
+                     dims({{"B", s.B}, {"H", s.H}, {"Dh", s.Dh}, {"Sq", s.Sq}, {"Sk", s.Sk}});
+  expectStatus(what, kernel.fn(qb, kb, vb, lb, scale, ob));
+  expectClose(what, attentionRef(s, causal, padding, qp, kp, vp, qStride, kStride, scale),
+              [&](size_t i) { return o[i]; });
+}
+
+void checkAttentionKernel(const Kernel<abi::attention_fn> &kernel) {
+  struct { int B, H, Sq, Sk; std::vector<int> lengths; } shapes[] = {
+      {1, 1, 1, 1, {1}}, {2, 2, 13, 13, {5, 13}}, {2, 3, 70, 70, {70, 33}},
+      {2, 1, 5, 130, {130, 65}}, {1, 2, 150, 150, {150}}};
+  const int headDim = kernel.intParam("head_dim");
+  const std::vector<int> widths =
+      headDim > 0 ? std::vector<int>{headDim} : std::vector<int>{8, 64, 24};
+  for (auto &s : shapes)
+    for (int Dh : widths) checkAttention(kernel, {s.B, s.H, Dh, s.Sq, s.Sk, s.lengths});
 }
 
 std::vector<double> layerNormRef(const std::vector<float> &x, int ld, int M, int D,
@@ -212,62 +266,112 @@ std::vector<double> layerNormRef(const std::vector<float> &x, int ld, int M, int
   return y;
 }
 
-void checkNorms(const char *isa, NormFn ln, AddNormFn an, AddNormSumFn ans, int M, int D) {
-  int ld = D + 5;
+/// Operands of the norm families: x, r with row stride D + 5, outputs dense.
+/// An offset of 100 in x checks the two-pass variance (E[x^2] - E[x]^2 would
+/// lose it).
+struct NormData {
+  int M, D, ld;
   float eps = 1e-5f;
-  // An offset of 100 checks the two-pass variance (E[x^2]-E[x]^2 would lose it).
-  auto x = randomVector((size_t)M * ld, 99, 101), r = randomVector((size_t)M * ld);
-  auto g = randomVector(D), bt = randomVector(D);
-  std::vector<float> y((size_t)M * D, NAN), s((size_t)M * D, NAN);
-  auto xb = view(x.data(), {D, M}, {1, ld});
-  auto rb = view(r.data(), {D, M}, {1, ld});
-  auto gb = view(g.data(), {D}, {1});
-  auto bb = view(bt.data(), {D}, {1});
-  auto yb = view(y.data(), {D, M}, {1, D});
-  auto sb = view(s.data(), {D, M}, {1, D});
-  std::string dims = std::string(" ") + isa + " M=" + std::to_string(M) + " D=" + std::to_string(D);
-  expectStatus("layer_norm", ln(xb, gb, bb, eps, yb));
-  expectClose("layer_norm" + dims, layerNormRef(x, ld, M, D, g, bt, eps),
-              [&](size_t i) { return y[i]; });
-  std::vector<float> sum((size_t)M * ld);
-  for (size_t i = 0; i < sum.size(); ++i) sum[i] = x[i] + r[i];
-  auto ref = layerNormRef(sum, ld, M, D, g, bt, eps);
-  std::fill(y.begin(), y.end(), NAN);
-  expectStatus("add_norm", an(xb, rb, gb, bb, eps, yb));
-  expectClose("add_norm" + dims, ref, [&](size_t i) { return y[i]; });
-  std::fill(y.begin(), y.end(), NAN);
-  expectStatus("add_norm --with-sum", ans(xb, rb, gb, bb, eps, yb, sb));
-  expectClose("add_norm --with-sum (y)" + dims, ref, [&](size_t i) { return y[i]; });
-  std::vector<double> sref((size_t)M * D);
-  for (int m = 0; m < M; ++m)
-    for (int d = 0; d < D; ++d) sref[(size_t)m * D + d] = sum[(size_t)m * ld + d];
-  expectClose("add_norm --with-sum (s)" + dims, sref, [&](size_t i) { return s[i]; });
+  std::vector<float> x, r, g, bt, y, sum;
+  NormData(int M, int D)
+      : M(M), D(D), ld(D + 5), x(randomVector((size_t)M * ld, 99, 101)),
+        r(randomVector((size_t)M * ld)), g(randomVector(D)), bt(randomVector(D)),
+        y((size_t)M * D, NAN), sum((size_t)M * D, NAN) {}
+  Halide::Runtime::Buffer<float> rows(std::vector<float> &v, int stride) {
+    return view(v.data(), {D, M}, {1, stride});
+  }
+  Halide::Runtime::Buffer<float> vec(std::vector<float> &v) { return view(v.data(), {D}, {1}); }
+  /// layer_norm(x + r) (or of x alone), and x + r densely.
+  std::vector<double> normRef(bool addR) const {
+    std::vector<float> s(x);
+    if (addR)
+      for (size_t i = 0; i < s.size(); ++i) s[i] += r[i];
+    return layerNormRef(s, ld, M, D, g, bt, eps);
+  }
+  std::vector<double> sumRef() const {
+    std::vector<double> s((size_t)M * D);
+    for (int m = 0; m < M; ++m)
+      for (int d = 0; d < D; ++d)
+        s[(size_t)m * D + d] = x[(size_t)m * ld + d] + r[(size_t)m * ld + d];
+    return s;
+  }
+  std::string what(const char *name) const { return name + dims({{"M", M}, {"D", D}}); }
+};
+
+const int kNormWidths[] = {8, 24, 64, 40, 512};
+
+template <typename Fn, typename Call>
+void forNormShapes(const Kernel<Fn> &kernel, Call call) {
+  for (int D : kNormWidths)
+    for (int M : {37, 1}) {
+      NormData n(M, D);
+      call(n, n.what(kernel.name));
+    }
 }
 
-void checkEmbed(const char *isa, Fn4 fn, int B, int S, int V, int D, int maxLen) {
-  std::uniform_int_distribution<int> id(0, V - 1);
-  std::vector<int> tok((size_t)B * S);
-  for (auto &t : tok) t = id(rng);
+void checkNormKernel(const Kernel<abi::layer_norm_fn> &kernel) {
+  forNormShapes(kernel, [&](NormData &n, const std::string &what) {
+    expectStatus(what,
+                 kernel.fn(n.rows(n.x, n.ld), n.vec(n.g), n.vec(n.bt), n.eps, n.rows(n.y, n.D)));
+    expectClose(what, n.normRef(false), [&](size_t i) { return n.y[i]; });
+  });
+}
+
+void checkNormKernel(const Kernel<abi::add_norm_fn> &kernel) {
+  forNormShapes(kernel, [&](NormData &n, const std::string &what) {
+    expectStatus(what, kernel.fn(n.rows(n.x, n.ld), n.rows(n.r, n.ld), n.vec(n.g), n.vec(n.bt),
+                                 n.eps, n.rows(n.y, n.D)));
+    expectClose(what, n.normRef(true), [&](size_t i) { return n.y[i]; });
+  });
+}
+
+void checkNormKernel(const Kernel<abi::add_norm_sum_fn> &kernel) {
+  forNormShapes(kernel, [&](NormData &n, const std::string &what) {
+    expectStatus(what, kernel.fn(n.rows(n.x, n.ld), n.rows(n.r, n.ld), n.vec(n.g), n.vec(n.bt),
+                                 n.eps, n.rows(n.y, n.D), n.rows(n.sum, n.D)));
+    expectClose(what + " (y)", n.normRef(true), [&](size_t i) { return n.y[i]; });
+    expectClose(what + " (sum)", n.sumRef(), [&](size_t i) { return n.sum[i]; });
+  });
+}
+
+/// tokens may hold ids outside [0, V): the kernel reads the clamped row.
+void checkEmbed(const Kernel<abi::embed_fn> &kernel, std::vector<int> tokens, int B, int S, int V,
+                int D, int maxLen, float scale, const std::string &note) {
   auto table = randomVector((size_t)V * D), pe = randomVector((size_t)maxLen * D);
   std::vector<float> out((size_t)B * S * D, NAN);
-  auto tb = view(tok.data(), {S, B}, {1, S});
+  auto tb = view(tokens.data(), {S, B}, {1, S});
   auto tab = view(table.data(), {D, V}, {1, D});
   auto peb = view(pe.data(), {D, maxLen}, {1, D});
   auto ob = view(out.data(), {D, S, B}, {1, D, D * S});
-  std::string what = std::string("embed ") + isa + " B=" + std::to_string(B) +
-                     " S=" + std::to_string(S) + " V=" + std::to_string(V) + " D=" + std::to_string(D);
-  expectStatus(what, fn(tb, tab, peb, ob));
+  std::string what = kernel.name + dims({{"B", B}, {"S", S}, {"V", V}, {"D", D}}) + note;
+  expectStatus(what, kernel.fn(tb, tab, peb, scale, ob));
   std::vector<double> ref(out.size());
-  float sc = (float)std::sqrt((double)D);  // PyTorch: float tensor * python float
   for (int b = 0; b < B; ++b)
-    for (int s = 0; s < S; ++s)
+    for (int s = 0; s < S; ++s) {
+      const int row = std::clamp(tokens[b * S + s], 0, V - 1);
       for (int d = 0; d < D; ++d)
         ref[((size_t)b * S + s) * D + d] =
-            table[(size_t)tok[b * S + s] * D + d] * sc + pe[(size_t)s * D + d];
+            table[(size_t)row * D + d] * scale + pe[(size_t)s * D + d];
+    }
   expectClose(what, ref, [&](size_t i) { return out[i]; });
 }
 
-void checkArgmax(const char *isa, ArgmaxFn fn, int M, int V) {
+void checkEmbedKernel(const Kernel<abi::embed_fn> &kernel) {
+  // B, S, V, D, max_len
+  const int shapes[][5] = {{2, 13, 50, 24, 20}, {3, 7, 1000, 64, 7}, {1, 1, 5, 8, 4}};
+  for (auto &s : shapes) {
+    std::uniform_int_distribution<int> id(0, s[2] - 1);
+    std::vector<int> tokens((size_t)s[0] * s[1]);
+    for (auto &t : tokens) t = id(rng);
+    // The model's scale (PyTorch: float tensor * python float), then another.
+    checkEmbed(kernel, tokens, s[0], s[1], s[2], s[3], s[4], (float)std::sqrt((double)s[3]),
+               " scale=sqrt(D)");
+    checkEmbed(kernel, tokens, s[0], s[1], s[2], s[3], s[4], 0.37f, " scale=0.37");
+  }
+  checkEmbed(kernel, {-1, 3, 50, 1 << 30}, 1, 4, 50, 24, 4, 1.0f, " bad ids clamped");
+}
+
+void checkArgmax(const Kernel<abi::argmax_rows_fn> &kernel, int M, int V) {
   int ld = V + 1;
   auto logits = randomVector((size_t)M * ld);
   // Ties: some rows repeat their maximum at a later (or earlier) index.
@@ -280,9 +384,8 @@ void checkArgmax(const char *isa, ArgmaxFn fn, int M, int V) {
   std::vector<int> idx(M, -7);
   auto lb = view(logits.data(), {V, M}, {1, ld});
   auto ib = view(idx.data(), {M}, {1});
-  std::string what = std::string("argmax_rows ") + isa + " M=" + std::to_string(M) +
-                     " V=" + std::to_string(V);
-  expectStatus(what, fn(lb, ib));
+  std::string what = kernel.name + dims({{"M", M}, {"V", V}});
+  expectStatus(what, kernel.fn(lb, ib));
   std::vector<double> ref(M);
   for (int m = 0; m < M; ++m) {
     const float *row = &logits[(size_t)m * ld];
@@ -291,72 +394,61 @@ void checkArgmax(const char *isa, ArgmaxFn fn, int M, int V) {
   expectClose(what, ref, [&](size_t i) { return idx[i]; });
 }
 
-struct IsaKernels {
-  const char *isa;
-  Fn4 linear[3];
-  AttnFn attention[4], attention64[4];
-  NormFn layerNorm;
-  AddNormFn addNorm;
-  AddNormSumFn addNormSum;
-  Fn4 embed;
-  ArgmaxFn argmax;
-};
+void checkArgmaxKernel(const Kernel<abi::argmax_rows_fn> &kernel) {
+  for (int V : {1, 5, 40, 64, 1000}) checkArgmax(kernel, 37, V);
+  checkArgmax(kernel, 1, 17);
+}
+
+/// a, b and out with three different row strides.
+void checkAdd(const Kernel<abi::add_fn> &kernel, int M, int N) {
+  const int lda = N + 3, ldb = N + 7;
+  auto a = randomVector((size_t)M * lda), b = randomVector((size_t)M * ldb);
+  std::vector<float> out((size_t)M * N, NAN);
+  std::string what = kernel.name + dims({{"M", M}, {"N", N}});
+  expectStatus(what, kernel.fn(view(a.data(), {N, M}, {1, lda}), view(b.data(), {N, M}, {1, ldb}),
+                               view(out.data(), {N, M}, {1, N})));
+  std::vector<double> ref(out.size());
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n)
+      ref[(size_t)m * N + n] = (double)a[(size_t)m * lda + n] + b[(size_t)m * ldb + n];
+  expectClose(what, ref, [&](size_t i) { return out[i]; });
+}
+
+/// out over a, as the plan runs add when a dies there.
+void checkAddInPlace(const Kernel<abi::add_fn> &kernel, int M, int N) {
+  auto a = randomVector((size_t)M * N), b = randomVector((size_t)M * N);
+  std::vector<double> ref(a.size());
+  for (size_t i = 0; i < a.size(); ++i) ref[i] = (double)a[i] + b[i];
+  std::string what = std::string(kernel.name) + " in place" + dims({{"M", M}, {"N", N}});
+  auto ab = view(a.data(), {N, M}, {1, N});
+  expectStatus(what, kernel.fn(ab, view(b.data(), {N, M}, {1, N}), ab));
+  expectClose(what, ref, [&](size_t i) { return a[i]; });
+}
+
+void checkAddKernel(const Kernel<abi::add_fn> &kernel) {
+  const int shapes[][2] = {{1, 1}, {37, 5}, {37, 24}, {1, 512}, {100, 1000}};  // M N
+  for (auto &s : shapes) {
+    checkAdd(kernel, s[0], s[1]);
+    checkAddInPlace(kernel, s[0], s[1]);
+  }
+}
 
 }  // namespace
 
 int main() {
-  const IsaKernels all[] = {
-      {"avx512",
-       {linear_none_avx512, linear_relu_avx512, linear_gelu_avx512},
-       {attention_none_avx512, attention_causal_avx512, attention_key_padding_avx512,
-        attention_causal_key_padding_avx512},
-       {attention_none_d64_avx512, attention_causal_d64_avx512, attention_key_padding_d64_avx512,
-        attention_causal_key_padding_d64_avx512},
-       layer_norm_avx512, add_norm_avx512, add_norm_sum_avx512, embed_avx512,
-       argmax_rows_avx512},
-      {"avx2",
-       {linear_none_avx2, linear_relu_avx2, linear_gelu_avx2},
-       {attention_none_avx2, attention_causal_avx2, attention_key_padding_avx2,
-        attention_causal_key_padding_avx2},
-       {attention_none_d64_avx2, attention_causal_d64_avx2, attention_key_padding_d64_avx2,
-        attention_causal_key_padding_d64_avx2},
-       layer_norm_avx2, add_norm_avx2, add_norm_sum_avx2, embed_avx2, argmax_rows_avx2},
-  };
-  const char *acts[] = {"none", "relu", "gelu"};
-  const char *masks[] = {"none", "causal", "key_padding", "causal_key_padding"};
-  // {M, K, N}. The last three take the k-blocked path (K >= 1024, K % 256 == 0,
-  // M >= 96, N >= 128), with uneven M and N tails.
-  const int linearShapes[][3] = {{1, 24, 40},    {37, 24, 40},     {37, 24, 64},
-                                 {5, 24, 130},   {1, 512, 512},    {37, 33, 200},
-                                 {64, 512, 256}, {100, 7, 1000},   {200, 2048, 130},
-                                 {100, 1024, 512}, {97, 1280, 192}};
-  for (const IsaKernels &k : all) {
-    for (int a = 0; a < 3; ++a)
-      for (auto &s : linearShapes) checkLinear(k.isa, acts[a], k.linear[a], s[0], s[1], s[2]);
-    checkErf(k.isa, k.linear[2]);
-    struct { int B, H, Sq, Sk; std::vector<int> lengths; } attnShapes[] = {
-        {1, 1, 1, 1, {1}}, {2, 2, 13, 13, {5, 13}}, {2, 3, 70, 70, {70, 33}},
-        {2, 1, 5, 130, {130, 65}}, {1, 2, 150, 150, {150}}};
-    for (int m = 0; m < 4; ++m) {
-      bool causal = m == 1 || m == 3, padding = m >= 2;
-      for (auto &s : attnShapes) {
-        for (int Dh : {8, 64, 24})
-          checkAttention(std::string("attention ") + masks[m] + " " + k.isa, k.attention[m], causal,
-                         padding, s.B, s.H, Dh, s.Sq, s.Sk, s.lengths);
-        checkAttention(std::string("attention ") + masks[m] + " d64 " + k.isa, k.attention64[m],
-                       causal, padding, s.B, s.H, 64, s.Sq, s.Sk, s.lengths);
-      }
-    }
-    for (int D : {8, 24, 64, 40, 512}) {
-      checkNorms(k.isa, k.layerNorm, k.addNorm, k.addNormSum, 37, D);
-      checkNorms(k.isa, k.layerNorm, k.addNorm, k.addNormSum, 1, D);
-    }
-    checkEmbed(k.isa, k.embed, 2, 13, 50, 24, 20);
-    checkEmbed(k.isa, k.embed, 3, 7, 1000, 64, 7);
-    checkEmbed(k.isa, k.embed, 1, 1, 5, 8, 4);
-    for (int V : {1, 5, 40, 64, 1000}) checkArgmax(k.isa, k.argmax, 37, V);
-    checkArgmax(k.isa, k.argmax, 1, 17);
-  }
+  const loom::check::CheckSet set = loom::check::checkSet();
+#define LOOM_CHECK_ABI(family)                                                                     \
+  for (auto &k : set.family) checkAbi(k, {LOOM_ABI_##family(LOOM_CHECK_BUFFER, LOOM_CHECK_SCALAR)});
+  LOOM_KERNEL_FAMILIES(LOOM_CHECK_ABI)
+#undef LOOM_CHECK_ABI
+  for (auto &k : set.linear) checkLinearKernel(k);
+  for (auto &k : set.attention) checkAttentionKernel(k);
+  for (auto &k : set.layer_norm) checkNormKernel(k);
+  for (auto &k : set.add_norm) checkNormKernel(k);
+  for (auto &k : set.add_norm_sum) checkNormKernel(k);
+  for (auto &k : set.embed) checkEmbedKernel(k);
+  for (auto &k : set.argmax_rows) checkArgmaxKernel(k);
+  for (auto &k : set.add) checkAddKernel(k);
   std::printf("%d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -1,4 +1,5 @@
-//===- loom-opt.cpp - mlir-opt with the loom dialect and passes -----------===//
+//===- loom-opt.cpp - mlir-opt with the loom dialects and passes ----------===//
+#include "Lowering/Passes.h"
 #include "Transforms/Passes.h"
 #include "loom/LoomDialect.h"
 
@@ -10,9 +11,11 @@ int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   loom::registerLoomPasses();
+  loom::registerLoomLoweringPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<loom::LoomDialect, mlir::func::FuncDialect>();
+  loom::registerCodegenDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Loom optimizer driver\n", registry));
 }

@@ -1,8 +1,8 @@
 //===- loom-spec-fuzz.cpp - fuzzes the spec parser and importer ----------===//
 //
 // Every input must end in either a refused spec (diagnostics, no crash) or
-// an imported module that verifies and survives the fusion pipeline and the
-// planner. Two ways to run it:
+// an imported module that verifies and survives the fusion pipeline, the
+// plan pipeline and the lowering to EmitC. Two ways to run it:
 //   - built with clang -fsanitize=fuzzer: LLVMFuzzerTestOneInput is the
 //     libFuzzer target;
 //   - otherwise: `loom-spec-fuzz --iterations=N --seed=S` mutates seed specs
@@ -10,8 +10,8 @@
 //     test suite exercises the same checks on every build.
 //
 //===----------------------------------------------------------------------===//
-#include "Codegen/Plan.h"
 #include "Import/SpecImporter.h"
+#include "Lowering/Passes.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -45,7 +45,9 @@ Outcome checkOne(llvm::StringRef text) {
   int64_t layers = spec->encoderLayers + spec->decoderLayers;
   if (layers > 8 || spec->dModel > 4096 || spec->ffnHidden > 1 << 16)
     return Outcome::TooLarge;
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  loom::registerCodegenDialects(registry);
+  mlir::MLIRContext context(registry);
   context.getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
   auto module = loom::importModelSpec(context, *spec);
   if (failed(mlir::verify(*module))) {
@@ -54,13 +56,10 @@ Outcome checkOne(llvm::StringRef text) {
   }
   mlir::PassManager pm(&context);
   loom::buildInferencePipeline(pm);
+  loom::buildPlanPipeline(pm);
+  pm.addPass(loom::createLoomLowerToEmitC());
   if (failed(pm.run(*module))) {
-    llvm::errs() << "fusion failed for:\n" << text << "\n";
-    std::abort();
-  }
-  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
-  if (failed(loom::buildPlan(forward))) {
-    llvm::errs() << "planning failed for:\n" << text << "\n";
+    llvm::errs() << "compiling failed for:\n" << text << "\n";
     std::abort();
   }
   return Outcome::Accepted;

@@ -1,33 +1,40 @@
 //===- loomc.cpp - the Loom compiler driver -------------------------------===//
 //
 //   loomc compile SPEC.yaml -o DIR
-//   loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers|glue
+//   loomc compile SPEC.yaml --emit=STAGE
 //
 // Errors in the spec are reported as `file:line:col: error: ...`; the exit
 // status is non-zero on any error and nothing is written.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/EmitLibrary.h"
-#include "Codegen/Plan.h"
+#include "Codegen/PlanListing.h"
 #include "Import/SpecImporter.h"
+#include "Lowering/Passes.h"
 #include "Transforms/Passes.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 
 namespace {
 
-enum class Stage { Loom, Fused, Kernels, Buffers, Glue };
+/// Stages in pipeline order; each IR stage is what the passes up to it
+/// produce. Lowered..Plan follow loom::PlanStep. kernels, buffers and glue
+/// are views of the plan.
+enum class Stage { Loom, Fused, Lowered, Decoding, Selected, Plan, EmitC,
+                   Kernels, Buffers, Glue };
+static_assert(int(Stage::Plan) - int(Stage::Lowered) ==
+                  int(loom::PlanStep::Planned),
+              "loomc's stages follow loom::PlanStep");
 
 cl::OptionCategory loomcCategory("loomc options");
 
@@ -39,15 +46,23 @@ cl::opt<std::string> specPath(cl::Positional, cl::Required,
                               cl::cat(loomcCategory));
 cl::opt<Stage> emitStage(
     "emit", cl::desc("Print one stage of the pipeline to stdout"),
-    cl::values(clEnumValN(Stage::Loom, "loom", "imported, unfused loom IR"),
-               clEnumValN(Stage::Fused, "fused",
-                          "loom IR after the inference fusions"),
-               clEnumValN(Stage::Kernels, "kernels",
-                          "the kernel calls of the inference plan"),
-               clEnumValN(Stage::Buffers, "buffers",
-                          "the buffer plan: sizes, live ranges, offsets"),
-               clEnumValN(Stage::Glue, "glue",
-                          "the generated C++ that runs the plan")),
+    cl::values(
+        clEnumValN(Stage::Loom, "loom", "imported, unfused loom IR"),
+        clEnumValN(Stage::Fused, "fused", "loom IR after the fusions"),
+        clEnumValN(Stage::Lowered, "lowered",
+                   "kernel calls on buffers (--loom-lower-to-kernels)"),
+        clEnumValN(Stage::Decoding, "decoding",
+                   "+ the KV-cache decoding functions (--loom-derive-decoding)"),
+        clEnumValN(Stage::Selected, "selected",
+                   "+ kernel instances and schedules (--loom-select-kernels)"),
+        clEnumValN(Stage::Plan, "plan",
+                   "the planned program: arena offsets (--loom-plan-buffers)"),
+        clEnumValN(Stage::EmitC, "emitc",
+                   "the plan as emitc (--loom-lower-to-emitc)"),
+        clEnumValN(Stage::Kernels, "kernels", "view: the plan's kernel calls"),
+        clEnumValN(Stage::Buffers, "buffers",
+                   "view: the plan's buffers, live ranges and offsets"),
+        clEnumValN(Stage::Glue, "glue", "the library's generated C++")),
     cl::cat(loomcCategory));
 
 cl::opt<std::string> outputDir(
@@ -59,6 +74,42 @@ int fail(const Twine &message) {
   return 1;
 }
 
+/// The passes that produce `stage` (the views need the plan).
+void addPassesUpTo(mlir::OpPassManager &pm, Stage stage) {
+  Stage last = stage >= Stage::Kernels ? Stage::Plan : stage;
+  if (last >= Stage::Fused)
+    loom::buildInferencePipeline(pm);
+  if (last >= Stage::Lowered)
+    loom::buildPlanPipeline(
+        pm, loom::PlanStep(std::min(int(last), int(Stage::Plan)) -
+                           int(Stage::Lowered)));
+  if (last == Stage::EmitC)
+    pm.addPass(loom::createLoomLowerToEmitC());
+}
+
+/// Prints `stage` of the compiled module.
+int emit(mlir::ModuleOp module, Stage stage) {
+  switch (stage) {
+  case Stage::Kernels:
+    loom::printKernelListing(module, outs());
+    return 0;
+  case Stage::Buffers:
+    loom::printBufferListing(module, outs());
+    return 0;
+  case Stage::Glue: {
+    mlir::FailureOr<std::string> glue = loom::emitGlue(module);
+    if (failed(glue))
+      return 1;
+    outs() << *glue;
+    return 0;
+  }
+  default:
+    module.print(outs());
+    outs() << "\n";
+    return 0;
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -66,18 +117,19 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv,
-                              "Loom: compiles Transformer model specs\n\n"
-                              "  loomc compile SPEC.yaml -o DIR      (lib<name>.so + <name>.h)\n"
-                              "  loomc compile SPEC.yaml --emit=loom|fused|kernels|buffers|glue\n");
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Loom: compiles Transformer model specs\n\n"
+      "  loomc compile SPEC.yaml -o DIR      (lib<name>.so + <name>.h)\n"
+      "  loomc compile SPEC.yaml --emit=STAGE\n");
 
   if (command != "compile")
     return fail("unknown command '" + command + "'; expected 'compile'");
   bool emitting = emitStage.getNumOccurrences() > 0;
   if (emitting == !outputDir.empty())
     return fail(emitting ? "give either --emit=STAGE or -o DIR, not both"
-                         : "nothing to do: give -o DIR or --emit=STAGE (loom, "
-                           "fused, kernels, buffers, glue)");
+                         : "nothing to do: give -o DIR or --emit=STAGE (see "
+                           "--help for the stages)");
 
   std::string message;
   auto buffer = mlir::openInputFile(specPath, &message);
@@ -89,40 +141,26 @@ int main(int argc, char **argv) {
   if (!spec)
     return 1;
 
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  loom::registerCodegenDialects(registry);
+  mlir::MLIRContext context(registry);
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       loom::importModelSpec(context, *spec);
   if (failed(mlir::verify(*module)))
     return fail("internal error: the imported IR does not verify");
 
-  if (!emitting || emitStage != Stage::Loom) {
-    mlir::PassManager pm(&context);
-    if (failed(mlir::applyPassManagerCLOptions(pm)))
-      return 1;
-    loom::buildInferencePipeline(pm);
-    if (failed(pm.run(*module)))
-      return fail("the fusion pipeline failed");
-  }
-  if (emitting && (emitStage == Stage::Loom || emitStage == Stage::Fused)) {
-    module->print(outs());
-    outs() << "\n";
-    return 0;
-  }
-  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
-  mlir::FailureOr<loom::Plan> plan = loom::buildPlan(forward);
-  if (failed(plan))
+  Stage stage = emitting ? emitStage.getValue() : Stage::Plan;
+  mlir::PassManager pm(&context);
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
-  if (!emitting)
-    return failed(loom::emitLibrary(*module, *plan,
-                                    loom::Toolchain::fromBuild(), outputDir))
-               ? 1
-               : 0;
-  if (emitStage == Stage::Kernels)
-    loom::printKernels(*plan, outs());
-  else if (emitStage == Stage::Buffers)
-    loom::printBuffers(*plan, outs());
-  else
-    outs() << loom::emitGlue(*module, *plan);
-  return 0;
+  addPassesUpTo(pm, stage);
+  if (failed(pm.run(*module)))
+    return fail("compiling the spec failed");
+  if (emitting)
+    return emit(*module, stage);
+  return failed(loom::emitLibrary(*module, loom::Toolchain::fromBuild(),
+                                  outputDir))
+             ? 1
+             : 0;
 }

@@ -8,8 +8,9 @@
 #ifndef LOOM_TEST_RUNTIME_FUZZ_FUZZTARGETS_H
 #define LOOM_TEST_RUNTIME_FUZZ_FUZZTARGETS_H
 
+#include "Npy.h" // runtime/loom-run
+
 #include "loom/runtime/JsonReader.h"
-#include "loom/runtime/Npy.h"
 #include "loom/runtime/SafetensorsReader.h"
 
 #include <cstdint>
@@ -26,7 +27,7 @@ inline void check(bool condition) {
 
 /// The bytes as a JSON text, then as a whole safetensors file image.
 inline void safetensorsBody(const uint8_t *data, size_t size) {
-  StatusOr<json::Value> v =
+  StatusOr<rapidjson::Document> v =
       json::parse(std::string_view(reinterpret_cast<const char *>(data), size));
   check(v.ok() || (v.status().code() == LOOM_ERROR_INVALID_ARGUMENT && !v.status().message().empty()));
 

@@ -1,9 +1,10 @@
-//===- CApi.h - the C API functions every generated library shares -*- C++ -*-===//
+//===- CApi.h - the C API every generated library exports --------*- C++ -*-===//
 //
-// Generated glue defines NAME_create, NAME_forward, ... as thin wrappers over
-// these, so the rules hold for every model: no exception or abort crosses
-// the C boundary, every failure is a status plus a last-error message, and a
-// NULL handle is an error, not a crash.
+// runtime/library/ModelExports.cpp defines NAME_create, NAME_forward, ...
+// (LOOM_API_FUNCTIONS) as thin wrappers over these, so the rules hold for
+// every model: no exception or abort crosses the C boundary, every failure
+// is a status plus a last-error message, a NULL handle or array is an
+// error, not a crash, and inputs are checked before any kernel runs.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_CAPI_H
@@ -22,15 +23,15 @@ loom_status createSeeded(const ModelDescription &description, uint64_t seed,
 void destroy(loom_model *model);
 loom_status saveWeights(loom_model *model, const char *path);
 
-/// Runs `body(model)` inside the model's thread arena and reports its status.
-template <typename Body> loom_status call(loom_model *handle, Body &&body) {
-  return guardCApi([&]() -> Status {
-    if (!handle)
-      return Status::invalidArgument("the model handle is NULL");
-    Model &model = *fromHandle(handle);
-    return model.parallel().run([&]() -> Status { return body(model); });
-  });
-}
+loom_status forward(loom_model *model, int64_t batch, int64_t srcMax,
+                    const int32_t *src, const int32_t *srcLen, int64_t tgtMax,
+                    const int32_t *tgt, const int32_t *tgtLen, float *out);
+loom_status translate(loom_model *model, int64_t batch, int64_t srcMax,
+                      const int32_t *src, const int32_t *srcLen,
+                      int64_t maxNew, int32_t *tokens);
+loom_status generate(loom_model *model, int64_t batch, int64_t promptMax,
+                     const int32_t *prompt, const int32_t *promptLen,
+                     int64_t maxNew, int32_t *tokens);
 
 } // namespace loom::capi
 

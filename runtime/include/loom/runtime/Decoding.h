@@ -1,14 +1,11 @@
 //===- Decoding.h - greedy decoding with a KV cache -------------*- C++ -*-===//
 //
-// Generated glue provides two functions made from the inference plan:
-//   init(m, state, B, S, src, src_len)  runs the source side once (encoder and
-//       every decoder layer's cross-attention keys/values, kept in `state`);
-//   step(m, state, B, t, tokens, next)  runs the target side for position t
-//       of every row: each self-attention layer appends its new key/value
-//       row to the cache and attends over positions 0..t; `next` receives
-//       the argmax of the logits.
-// The loops here implement the reference's greedy semantics on top of them.
-// Earlier positions are never recomputed.
+// A model with a decoder has two plan functions for decoding (derived by
+// --loom-derive-decoding): decode_init runs the source side once per call,
+// decode_step runs the target side for one new position of every row, with
+// each self-attention's keys and values kept in the Session between steps.
+// The loops here implement the reference's greedy semantics on top of any
+// step function; earlier positions are never recomputed.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_DECODING_H
@@ -16,53 +13,40 @@
 
 #include "loom/runtime/Model.h"
 
-#include <vector>
+#include <functional>
 
 namespace loom {
 
-struct DecodeState {
-  int64_t batch = 0, sourceLength = 0, capacity = 0; // capacity = max_len
-  /// Per self-attention layer: keys and values [batch, capacity, d_model].
-  std::vector<std::vector<float>> selfKeys, selfValues;
-  /// Per cross-attention layer: the projected memory [batch·S, width].
-  std::vector<std::vector<float>> cross;
-  /// Source lengths (translate), for the cross-attention masks.
-  std::vector<int32_t> sourceLengths;
-  /// Keys visible at the current step (t + 1 for every row).
-  std::vector<int32_t> keyLengths;
-  /// Logits of the current step [batch, vocab].
-  std::vector<float> logits;
+/// One decoding step of every row: `tokens[b]` is row b's token at position
+/// t; `next[b]` receives the argmax of its logits there.
+using DecodeStep = std::function<Status(int64_t t, const int32_t *tokens,
+                                        int32_t *next)>;
 
-  /// Sizes every buffer for a run.
-  void reset(int64_t batch, int64_t sourceLength, int64_t capacity,
-             int selfLayers, int64_t dModel,
-             const std::vector<int64_t> &crossWidths, int64_t vocab);
-  /// Appends row b's key (or value) for position t: cache[b, t, :] = row b.
-  static void append(std::vector<float> &cache, int64_t capacity, int64_t t,
-                     ConstMat rows);
-};
+/// translate's loop: every row starts from bos_id; a row that produced
+/// eos_id emits pad_id afterwards; stops when all rows are done or after
+/// max_new tokens. tokens is [B, max_new].
+Status greedyTranslateLoop(const loom_model_info &info, int64_t batch,
+                           int64_t maxNew, const DecodeStep &step,
+                           int32_t *tokens);
 
-using DecodeInitFn = Status (*)(Model &m, DecodeState &state, int64_t B,
-                                int64_t S, const int32_t *src,
-                                const int32_t *src_len);
-using DecodeStepFn = Status (*)(Model &m, DecodeState &state, int64_t B,
-                                int64_t t, const int32_t *tokens,
-                                int32_t *next);
+/// generate's loop: each row reads its prompt (prompt_len[b] tokens), then
+/// its own argmax tokens; its output is what follows its prompt, pad_id
+/// after eos_id.
+Status greedyGenerateLoop(const loom_model_info &info, int64_t batch,
+                          int64_t promptMax, const int32_t *prompt,
+                          const int32_t *promptLen, int64_t maxNew,
+                          const DecodeStep &step, int32_t *tokens);
 
-/// translate: starts every row from bos_id; a row that produced eos_id
-/// emits pad_id afterwards; stops when all rows are done or after max_new.
-Status greedyTranslate(Model &m, DecodeState &state, DecodeInitFn init,
-                       DecodeStepFn step, int64_t B, int64_t S,
-                       const int32_t *src, const int32_t *src_len,
-                       int64_t maxNew, int32_t *tokens);
+/// Greedy translation of checked inputs: 1 <= maxNew <= max_len.
+Status translate(Model &model, int64_t batch, int64_t srcMax,
+                 const int32_t *src, const int32_t *srcLen, int64_t maxNew,
+                 int32_t *tokens);
 
-/// generate: feeds each row's prompt (prompt_len[b] tokens), then its own
-/// argmax tokens; row b's output is what follows its prompt; pad_id after
-/// eos_id. Needs max(prompt_len) + max_new - 1 <= max_len.
-Status greedyGenerate(Model &m, DecodeState &state, DecodeStepFn step,
-                      int64_t B, int64_t P, const int32_t *prompt,
-                      const int32_t *prompt_len, int64_t maxNew,
-                      int32_t *tokens);
+/// Greedy continuation of checked prompts: maxNew >= 1 and
+/// max(prompt_len) + maxNew - 1 <= max_len.
+Status generate(Model &model, int64_t batch, int64_t promptMax,
+                const int32_t *prompt, const int32_t *promptLen,
+                int64_t maxNew, int32_t *tokens);
 
 } // namespace loom
 

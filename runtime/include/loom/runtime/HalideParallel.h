@@ -12,10 +12,9 @@
 //    message into a Status.
 //
 // Linking note: the hooks live in the same object file as ParallelContext, so
-// any library that uses ParallelContext from the static loom_runtime also gets
-// the hooks, and they win over the weak Halide runtime definitions. (A library
-// that never references ParallelContext must link loom_runtime with
-// --whole-archive, or call loom::linkHalideHooks(), to get them.)
+// any program that uses ParallelContext from the static loom_runtime also
+// gets them, and they win over the weak Halide runtime definitions (loomc
+// links model libraries with the whole archive in any case).
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_HALIDEPARALLEL_H
@@ -73,10 +72,6 @@ std::string takeHalideError();
 /// OK for rc == 0; otherwise LOOM_ERROR_INTERNAL "kernel '<kernel>' failed
 /// (Halide error <rc>): <message from halide_error>". Clears the message.
 Status kernelStatus(int rc, const char *kernel);
-
-/// Does nothing; calling it forces the object file with the Halide hooks into
-/// a link against the static library.
-void linkHalideHooks();
 
 } // namespace loom
 

@@ -1,40 +1,23 @@
 //===- Model.h - the state behind a generated library's handle --*- C++ -*-===//
 //
-// A generated library describes its model (loom_model_info, the weights it
-// needs and in which layout its kernels read them) and keeps everything else
-// here: the validated weights, the positional table, the thread arena, the
-// activation arena, and the checks every entry point runs on its inputs.
+// A model handle holds the weights (one copy each, in the layout its kernels
+// read; linear weights transposed), the positional table, the thread arena
+// and the activation arena, and runs the checks every entry point applies to
+// its inputs. What the model is comes from its ModelDescription.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_MODEL_H
 #define LOOM_RUNTIME_MODEL_H
 
-#include "loom/loom_model_api.h"
 #include "loom/runtime/Arena.h"
 #include "loom/runtime/HalideParallel.h"
-#include "loom/runtime/Kernels.h"
+#include "loom/runtime/ModelDescription.h"
 #include "loom/runtime/Status.h"
 
 #include <memory>
-#include <string>
 #include <vector>
 
 namespace loom {
-
-/// One parameter: its state_dict name, shape (rank 1 or 2), and whether the
-/// kernels read it transposed (linear weights: [out, in] is stored [in, out]).
-struct WeightSpec {
-  const char *name;
-  int rank;
-  int64_t dims[2];
-  bool transposed;
-};
-
-struct ModelDescription {
-  loom_model_info info;
-  const WeightSpec *weights;
-  int numWeights;
-};
 
 class Model {
 public:
@@ -51,14 +34,14 @@ public:
   /// Writes the weights (state_dict layout) as safetensors, atomically.
   Status save(const char *path) const;
 
+  const ModelDescription &description() const { return description_; }
   const loom_model_info &info() const { return description_.info; }
-  /// Weight `id` in its kernel layout, as a matrix (vectors are one row).
-  ConstMat weight(int id) const;
+  /// Weight `id` in its kernel layout (WeightSpec::kernelShape).
+  const float *weight(int id) const { return weights_[id].data(); }
   /// The sinusoidal table [max_len, d_model].
-  ConstMat positional() const;
+  const float *positional() const { return positional_.data(); }
   ParallelContext &parallel() { return parallel_; }
-  /// The activation arena, at least `bytes` long.
-  StatusOr<float *> arena(size_t bytes);
+  Arena &arena() { return arena_; }
 
   /// Checks one token input [batch, length] with its lengths: 1 <= length
   /// <= max_len, each len in [1, length], each id in [0, vocab).
@@ -68,12 +51,13 @@ public:
 
 private:
   Model(const ModelDescription &description, int threads);
-  void buildKernelLayouts();
+  /// Stores weight `id` from its state_dict layout.
+  void setWeight(int id, const float *stateDict);
 
-  ModelDescription description_;
-  ParallelContext parallel_;
-  std::vector<std::vector<float>> values_;  // state_dict layout
-  std::vector<std::vector<float>> kernel_;  // transposed copies, or empty
+  const ModelDescription &description_;
+  // Saving (const) transposes on the model's threads too.
+  mutable ParallelContext parallel_;
+  std::vector<std::vector<float>> weights_; // kernel layout
   std::vector<float> positional_;
   Arena arena_;
 };

@@ -1,0 +1,145 @@
+//===- KernelBuild.cpp - loom-kernelgen runs and their cache --------------===//
+#include "Codegen/KernelBuild.h"
+
+#include "loom_kernel/LoomKernelOps.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace loom;
+using namespace loom::kernel;
+
+FailureOr<std::string> loom::kernelgenIdentity(const Toolchain &tc) {
+  llvm::SmallString<128> path;
+  if (llvm::sys::fs::createTemporaryFile("loomc-identity", "txt", path))
+    return failure();
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, path.str(),
+                                                path.str()};
+  int rc = llvm::sys::ExecuteAndWait(tc.kernelgen, {tc.kernelgen, "--identity"},
+                                     std::nullopt, redirects);
+  auto text = llvm::MemoryBuffer::getFile(path);
+  llvm::sys::fs::remove(path);
+  if (rc != 0 || !text) {
+    llvm::errs() << "loomc: error: cannot run '" << tc.kernelgen
+                 << " --identity'\n";
+    return failure();
+  }
+  return (*text)->getBuffer().trim().str();
+}
+
+namespace {
+
+/// key=value for every entry of a dictionary of ints and strings.
+void appendParams(DictionaryAttr dict, std::vector<std::string> &argv) {
+  for (NamedAttribute entry : dict) {
+    std::string value;
+    if (auto text = dyn_cast<StringAttr>(entry.getValue()))
+      value = text.str();
+    else
+      value = std::to_string(cast<IntegerAttr>(entry.getValue()).getInt());
+    argv.push_back((entry.getName().strref() + "=" + value).str());
+  }
+}
+
+KernelJob makeJob(std::string label, std::string symbol,
+                  std::vector<std::string> argv, const Toolchain &tc,
+                  StringRef identity) {
+  std::string key = llvm::join(argv, " ") + "\n" + identity.str();
+  std::string dir =
+      tc.kernelCache + "/" + llvm::utohexstr(llvm::xxh3_64bits(key));
+  return {std::move(label), std::move(symbol), std::move(argv), dir};
+}
+
+} // namespace
+
+std::vector<KernelJob> loom::kernelJobs(ModuleOp module, const Toolchain &tc,
+                                        StringRef identity) {
+  std::vector<KernelJob> jobs;
+  for (InstanceOp instance : module.getOps<InstanceOp>())
+    for (const abi::Isa &isa : abi::kIsas) {
+      std::string symbol =
+          ("loom_" + instance.getSymName() + "_" + isa.name).str();
+      std::vector<std::string> argv = {
+          tc.kernelgen,  "-g", instance.getFamily().str(), "-f", symbol,
+          "-e",          "o,h", std::string("target=") + isa.halideTarget};
+      appendParams(instance.getParams(), argv);
+      appendParams(instance.getSchedule(isa.name), argv);
+      jobs.push_back(makeJob((instance.getSymName() + " (" + isa.name + ")").str(),
+                             symbol, argv, tc, identity));
+    }
+  jobs.push_back(makeJob("Halide runtime", "loom_halide_runtime",
+                         {tc.kernelgen, "-r", "loom_halide_runtime", "-e", "o",
+                          std::string("target=") + LOOM_HALIDE_RUNTIME_TARGET},
+                         tc, identity));
+  return jobs;
+}
+
+namespace {
+
+/// One kernelgen run into a fresh directory, published by renaming it.
+bool buildOne(const KernelJob &job, const Toolchain &tc, std::string &log) {
+  llvm::SmallString<128> tmp;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory(job.cacheDir + ".tmp", tmp)) {
+    log = "cannot create a directory in the kernel cache '" + tc.kernelCache +
+          "': " + ec.message();
+    return false;
+  }
+  std::vector<std::string> argv = job.argv;
+  argv.insert(argv.end(), {"-o", tmp.str().str()});
+  bool ok = succeeded(runProcess(argv, log));
+  if (ok && llvm::sys::fs::rename(tmp, job.cacheDir) &&
+      !llvm::sys::fs::exists(job.object()))
+    ok = false; // neither ours nor a concurrent loomc's result is there
+  llvm::sys::fs::remove_directories(tmp);
+  return ok;
+}
+
+} // namespace
+
+LogicalResult loom::buildKernels(ArrayRef<KernelJob> jobs, const Toolchain &tc,
+                                 StringRef modelName) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(tc.kernelCache)) {
+    llvm::errs() << "loomc: error: cannot create the kernel cache '"
+                 << tc.kernelCache << "': " << ec.message() << "\n";
+    return failure();
+  }
+  std::vector<const KernelJob *> missing;
+  for (const KernelJob &job : jobs)
+    if (!llvm::sys::fs::exists(job.object()))
+      missing.push_back(&job);
+  llvm::errs() << llvm::formatv(
+      "loomc: {0} kernels for '{1}': {2} cached, {3} to generate\n",
+      jobs.size(), modelName, jobs.size() - missing.size(), missing.size());
+  std::mutex mutex;
+  int done = 0;
+  std::string failures;
+  llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
+  for (const KernelJob *job : missing)
+    pool.async([&, job] {
+      std::string log;
+      bool ok = buildOne(*job, tc, log);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!ok)
+        failures += "kernel " + job->label + " failed:\n" + log + "\n";
+      else
+        llvm::errs() << llvm::formatv("loomc: [{0}/{1}] generated {2}\n",
+                                      ++done, missing.size(), job->label);
+    });
+  pool.wait();
+  if (failures.empty())
+    return success();
+  llvm::errs() << "loomc: error: " << failures;
+  return failure();
+}

@@ -1,0 +1,54 @@
+//===- Toolchain.cpp - what a library is built with -----------------------===//
+#include "Codegen/Toolchain.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
+
+using namespace loom;
+
+Toolchain Toolchain::fromBuild() {
+  auto env = [](const char *name, const std::string &fallback) {
+    const char *v = std::getenv(name);
+    return std::string(v && *v ? v : fallback);
+  };
+  Toolchain t;
+  t.kernelgen = env("LOOM_KERNELGEN", LOOM_DEFAULT_KERNELGEN);
+  t.cxx = env("LOOM_CXX", LOOM_DEFAULT_CXX);
+  t.runtimeLib = env("LOOM_RUNTIME_LIB", LOOM_DEFAULT_RUNTIME_LIB);
+  t.exportsSource = env("LOOM_EXPORTS_SOURCE", LOOM_DEFAULT_EXPORTS_SOURCE);
+  llvm::SmallVector<llvm::StringRef> dirs;
+  llvm::StringRef(LOOM_DEFAULT_INCLUDE_DIRS).split(dirs, ':');
+  for (llvm::StringRef d : dirs)
+    t.includeDirs.push_back(d.str());
+  std::string home = env("HOME", "/tmp");
+  std::string cacheHome = env("XDG_CACHE_HOME", home + "/.cache");
+  t.kernelCache = env("LOOM_KERNEL_CACHE", cacheHome + "/loom/kernels");
+  return t;
+}
+
+mlir::LogicalResult loom::runProcess(llvm::ArrayRef<std::string> argv,
+                                     std::string &log) {
+  llvm::SmallString<128> logPath;
+  if (llvm::sys::fs::createTemporaryFile("loomc", "log", logPath)) {
+    log = "cannot create a temporary file for the output of " + argv[0];
+    return mlir::failure();
+  }
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(argv[0], args, std::nullopt, redirects,
+                                     0, 0, &error);
+  if (auto text = llvm::MemoryBuffer::getFile(logPath))
+    log = (*text)->getBuffer().take_back(4000).str();
+  llvm::sys::fs::remove(logPath);
+  if (rc != 0) {
+    log = llvm::join(argv, " ") + "\n" + error + "\n" + log;
+    return mlir::failure();
+  }
+  return mlir::success();
+}

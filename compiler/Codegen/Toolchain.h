@@ -1,0 +1,32 @@
+//===- Toolchain.h - what a library is built with ---------------*- C++ -*-===//
+#ifndef LOOM_CODEGEN_TOOLCHAIN_H
+#define LOOM_CODEGEN_TOOLCHAIN_H
+
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/ArrayRef.h"
+
+#include <string>
+#include <vector>
+
+namespace loom {
+
+/// Where the pieces a library is built from live (defaults come from the
+/// build that produced loomc; LOOM_* environment variables override them).
+struct Toolchain {
+  std::string kernelgen;      // loom-kernelgen executable
+  std::string cxx;            // C++ compiler for the glue and the link
+  std::string runtimeLib;     // libloom_runtime.a
+  std::string exportsSource;  // ModelExports.cpp, compiled once per library
+  std::vector<std::string> includeDirs; // runtime + Halide runtime headers
+  std::string kernelCache;    // generated kernels, keyed by their build
+  static Toolchain fromBuild();
+};
+
+/// Runs `argv` and waits; on failure `log` gets the command and the tail of
+/// what it printed.
+mlir::LogicalResult runProcess(llvm::ArrayRef<std::string> argv,
+                               std::string &log);
+
+} // namespace loom
+
+#endif // LOOM_CODEGEN_TOOLCHAIN_H

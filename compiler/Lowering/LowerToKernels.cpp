@@ -1,0 +1,426 @@
+//===- LowerToKernels.cpp - fused loom IR -> loom_kernel calls ------------===//
+//
+// Each loom op that has a kernel lowers itself (KernelLoweringOp, attached
+// below as external models); the pass walks a function's ops in order,
+// builds the kernel-level function next to it and replaces it. Epilogues
+// (scale + positional encoding after an embedding, relu/gelu after a
+// linear) are lowered by their anchor when they are its only user.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering/KernelLowering.h"
+#include "Lowering/Passes.h"
+#include "Lowering/PlanRoles.h"
+
+#include "loom/LoomOps.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMLOWERTOKERNELS
+#include "Lowering/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+using namespace loom::kernel;
+
+#include "Lowering/KernelLowering.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// KernelLoweringState
+//===----------------------------------------------------------------------===//
+
+KernelLoweringState::KernelLoweringState(func::FuncOp target, Value returned)
+    : target_(target), builder_(target.getContext()), returned_(returned) {
+  builder_.setInsertionPointToEnd(&target.getBody().front());
+}
+
+FailureOr<Value> KernelLoweringState::buffer(Operation *user, Value tensor) {
+  if (tensor.getDefiningOp<loom::WeightOp>())
+    return weight(user, tensor, /*transposed=*/false);
+  auto it = buffers_.find(tensor);
+  if (it != buffers_.end())
+    return it->second;
+  return user->emitError("an operand was computed by no kernel");
+}
+
+FailureOr<Value> KernelLoweringState::weight(Operation *user, Value tensor,
+                                             bool transposed) {
+  auto op = tensor.getDefiningOp<loom::WeightOp>();
+  if (!op)
+    return user->emitError("expected a loom.weight operand");
+  auto [it, inserted] = weights_.try_emplace(op.getName());
+  if (!inserted) {
+    if (it->second.second != transposed)
+      return user->emitError("weight '")
+             << op.getName()
+             << "' is read both as a linear weight (stored transposed) and "
+                "as a plain tensor";
+    return it->second.first;
+  }
+  SmallVector<int64_t> dims(op.getType().getShape());
+  if (transposed)
+    std::swap(dims[0], dims[1]);
+  Value w = builder_.create<kernel::WeightOp>(
+      op.getLoc(), BufferType::get(dims, builder_.getF32Type()), op.getName(),
+      transposed);
+  it->second = {w, transposed};
+  return w;
+}
+
+Value KernelLoweringState::positionalTable(Location loc, int64_t maxLen,
+                                           int64_t d) {
+  if (!positional_)
+    positional_ = builder_.create<PositionalTableOp>(
+        loc, BufferType::get({maxLen, d}, builder_.getF32Type()));
+  return positional_;
+}
+
+Value KernelLoweringState::destination(Value result, BufferType type) {
+  if (result != returned_)
+    return builder_.create<AllocOp>(result.getLoc(), type, IntegerAttr());
+  auto role = builder_.getNamedAttr(roleAttrName(RoleKind::Output),
+                                    builder_.getStringAttr("out"));
+  unsigned index = target_.getNumArguments();
+  target_.insertArgument(index, type, builder_.getDictionaryAttr(role),
+                         result.getLoc());
+  output_ = target_.getArgument(index);
+  return output_;
+}
+
+//===----------------------------------------------------------------------===//
+// Lowerings, one per loom op with a kernel
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+BufferType bufferType(Value v) { return cast<BufferType>(v.getType()); }
+
+/// A contiguous f32 buffer with `like`'s dims, the last replaced by `last`.
+BufferType withLast(BufferType like, int64_t last) {
+  SmallVector<int64_t> dims(like.getDims());
+  dims.back() = last;
+  return BufferType::get(dims, Float32Type::get(like.getContext()));
+}
+
+/// The single user of `v` if it has exactly one use and that user is OpT.
+template <typename OpT> OpT soleUser(Value v) {
+  if (!v.hasOneUse())
+    return nullptr;
+  return dyn_cast<OpT>(*v.getUsers().begin());
+}
+
+/// Columns [offset, offset + width) of each row of `source`.
+Value columns(OpBuilder &b, Location loc, Value source, int64_t offset,
+              int64_t width) {
+  BufferType type = bufferType(source);
+  int64_t stride = *type.getEffectiveRowStride();
+  SmallVector<int64_t> dims(type.getDims());
+  dims.back() = width;
+  auto view = BufferType::get(b.getContext(), dims, type.getElementType(),
+                              false, stride == width ? 0 : stride);
+  return b.create<ColumnsOp>(loc, view, source, offset, width);
+}
+
+/// [B, S, H*Dh] viewed as [B, H, S, Dh].
+Value heads(OpBuilder &b, Location loc, Value source, int64_t heads) {
+  BufferType type = bufferType(source);
+  ArrayRef<int64_t> rows = type.getDims();
+  auto view = BufferType::get(b.getContext(),
+                              {rows[0], heads, rows[1], rows[2] / heads},
+                              type.getElementType(), true,
+                              type.getRowStride());
+  return b.create<kernel::SplitHeadsOp>(loc, view, source, heads);
+}
+
+LogicalResult lowerWeight(loom::WeightOp, KernelLoweringState &) {
+  // Created at first use, in the layout that use reads (state.weight()).
+  return success();
+}
+
+/// embedding -> scale -> positional_encoding: one embed kernel.
+LogicalResult lowerEmbedding(loom::EmbeddingOp op, KernelLoweringState &s) {
+  auto scale = soleUser<loom::ScaleOp>(op.getResult());
+  auto pe = scale ? soleUser<PositionalEncodingOp>(scale.getResult())
+                  : PositionalEncodingOp();
+  if (!pe)
+    return op.emitError("an embedding must be followed by loom.scale and "
+                        "loom.positional_encoding, each the only user");
+  s.absorb(scale);
+  s.absorb(pe);
+  FailureOr<Value> table = s.weight(op, op.getTable(), false);
+  FailureOr<Value> tokens = s.buffer(op, op.getTokens());
+  if (failed(table) || failed(tokens))
+    return failure();
+  int64_t d = bufferType(*table).getDims()[1];
+  SmallVector<int64_t> dims(bufferType(*tokens).getDims());
+  dims.push_back(d);
+  Value out = s.destination(pe.getResult(),
+                            BufferType::get(dims, s.builder().getF32Type()));
+  Value positions = s.positionalTable(pe.getLoc(), pe.getMaxLen(), d);
+  s.builder().create<EmbedOp>(op.getLoc(), *table, *tokens, positions, out,
+                              scale.getFactorAttr(), FlatSymbolRefAttr());
+  s.map(pe.getResult(), out);
+  return success();
+}
+
+/// linear [-> relu | gelu]; packed weight rows are a column window of Wt.
+LogicalResult lowerLinear(loom::LinearOp op, KernelLoweringState &s) {
+  Value result = op.getResult();
+  Activation activation = Activation::none;
+  if (auto relu = soleUser<ReluOp>(result)) {
+    activation = Activation::relu;
+    s.absorb(relu);
+    result = relu.getResult();
+  } else if (auto gelu = soleUser<GeluOp>(result)) {
+    activation = Activation::gelu;
+    s.absorb(gelu);
+    result = gelu.getResult();
+  }
+  if (!op.getBias())
+    return op.emitError("the linear kernel needs a bias");
+  FailureOr<Value> x = s.buffer(op, op.getInput());
+  FailureOr<Value> wt = s.weight(op, op.getWeight(), /*transposed=*/true);
+  FailureOr<Value> bias = s.weight(op, op.getBias(), false);
+  if (failed(x) || failed(wt) || failed(bias))
+    return failure();
+  auto [first, count] = op.getRowRange();
+  if (count != op.getWeight().getType().getDimSize(0)) {
+    *wt = columns(s.builder(), op.getLoc(), *wt, first, count);
+    *bias = columns(s.builder(), op.getLoc(), *bias, first, count);
+  }
+  Value y = s.destination(result, withLast(bufferType(*x), count));
+  s.builder().create<kernel::LinearOp>(
+      op.getLoc(), *x, *wt, *bias, y,
+      ActivationAttr::get(op.getContext(), activation), FlatSymbolRefAttr());
+  s.map(result, y);
+  return success();
+}
+
+/// A head view of one chunk of a packed projection.
+LogicalResult lowerSplitHeads(loom::SplitHeadsOp op, KernelLoweringState &s) {
+  FailureOr<Value> x = s.buffer(op, op.getInput());
+  if (failed(x))
+    return failure();
+  int64_t width = bufferType(*x).getDims().back() / op.getChunks();
+  Value chunk = *x;
+  if (op.getChunks() > 1)
+    chunk = columns(s.builder(), op.getLoc(), *x, op.getChunk() * width, width);
+  s.map(op.getResult(),
+        heads(s.builder(), op.getLoc(), chunk, op.getHeads()));
+  return success();
+}
+
+/// Attention wrote [rows, H*Dh] through a head view: merging is the buffer.
+LogicalResult lowerMergeHeads(loom::MergeHeadsOp op, KernelLoweringState &s) {
+  FailureOr<Value> x = s.buffer(op, op.getInput());
+  if (failed(x))
+    return failure();
+  auto split = x->getDefiningOp<kernel::SplitHeadsOp>();
+  if (!split || !split.getSource().getType().isContiguous())
+    return op.emitError("merge_heads needs the head view of a whole buffer");
+  s.map(op.getResult(), split.getSource());
+  return success();
+}
+
+LogicalResult lowerAttention(FusedAttentionOp op, KernelLoweringState &s) {
+  FailureOr<Value> q = s.buffer(op, op.getQuery());
+  FailureOr<Value> k = s.buffer(op, op.getKey());
+  FailureOr<Value> v = s.buffer(op, op.getValue());
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  Value lengths;
+  if (op.getKeyLengths()) {
+    FailureOr<Value> l = s.buffer(op, op.getKeyLengths());
+    if (failed(l))
+      return failure();
+    lengths = *l;
+  }
+  ArrayRef<int64_t> qDims = bufferType(*q).getDims(); // [B, H, Sq, Dh]
+  Value out = s.builder().create<AllocOp>(
+      op.getLoc(),
+      BufferType::get({qDims[0], qDims[2], qDims[1] * qDims[3]},
+                      s.builder().getF32Type()),
+      IntegerAttr());
+  Value o = heads(s.builder(), op.getLoc(), out, qDims[1]);
+  s.builder().create<kernel::AttentionOp>(op.getLoc(), *q, *k, *v, lengths, o,
+                                          op.getMaskAttr(), op.getScaleAttr(),
+                                          FlatSymbolRefAttr());
+  s.map(op.getResult(), o);
+  return success();
+}
+
+LogicalResult lowerLayerNorm(loom::LayerNormOp op, KernelLoweringState &s) {
+  FailureOr<Value> x = s.buffer(op, op.getInput());
+  FailureOr<Value> g = s.buffer(op, op.getGamma());
+  FailureOr<Value> b = s.buffer(op, op.getBeta());
+  if (failed(x) || failed(g) || failed(b))
+    return failure();
+  Value y = s.destination(op.getResult(), bufferType(*x).getContiguous());
+  s.builder().create<kernel::LayerNormOp>(op.getLoc(), *x, *g, *b, y,
+                                          op.getEpsilonAttr(),
+                                          FlatSymbolRefAttr());
+  s.map(op.getResult(), y);
+  return success();
+}
+
+LogicalResult lowerAddNorm(loom::AddNormOp op, KernelLoweringState &s) {
+  FailureOr<Value> x = s.buffer(op, op.getInput());
+  FailureOr<Value> r = s.buffer(op, op.getResidual());
+  FailureOr<Value> g = s.buffer(op, op.getGamma());
+  FailureOr<Value> b = s.buffer(op, op.getBeta());
+  if (failed(x) || failed(r) || failed(g) || failed(b))
+    return failure();
+  BufferType type = bufferType(*x).getContiguous();
+  Value y = s.destination(op.getResult(), type);
+  Value sum = op.getSum() ? s.destination(op.getSum(), type) : Value();
+  s.builder().create<kernel::AddNormOp>(op.getLoc(), *x, *r, *g, *b, y, sum,
+                                        op.getEpsilonAttr(),
+                                        FlatSymbolRefAttr());
+  s.map(op.getResult(), y);
+  if (sum)
+    s.map(op.getSum(), sum);
+  return success();
+}
+
+LogicalResult lowerAdd(loom::AddOp op, KernelLoweringState &s) {
+  FailureOr<Value> a = s.buffer(op, op.getLhs());
+  FailureOr<Value> b = s.buffer(op, op.getRhs());
+  if (failed(a) || failed(b))
+    return failure();
+  Value out = s.destination(op.getResult(), bufferType(*a).getContiguous());
+  s.builder().create<kernel::AddOp>(op.getLoc(), *a, *b, out,
+                                    FlatSymbolRefAttr());
+  s.map(op.getResult(), out);
+  return success();
+}
+
+/// Elementwise ops with no kernel of their own.
+template <typename OpT> LogicalResult refuseEpilogue(OpT op, KernelLoweringState &) {
+  return op.emitError("'")
+         << op->getName()
+         << "' has no kernel of its own: it is computed only as the epilogue "
+            "of the op before it (an embedding's scale and positional "
+            "encoding; a linear's relu or gelu), when it is that op's only "
+            "user";
+}
+
+template <typename OpT, LogicalResult (*Lower)(OpT, KernelLoweringState &)>
+struct LoweringModel
+    : KernelLoweringOp::ExternalModel<LoweringModel<OpT, Lower>, OpT> {
+  LogicalResult lowerToKernels(Operation *op, KernelLoweringState &s) const {
+    return Lower(cast<OpT>(op), s);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+/// The kernel-level twin of `func`: same name, buffer arguments by role.
+FailureOr<func::FuncOp> createTarget(func::FuncOp func, IRMapping &inputs) {
+  OpBuilder b(func);
+  auto target = b.create<func::FuncOp>(func.getLoc(), func.getName(),
+                                       b.getFunctionType({}, {}));
+  target.addEntryBlock();
+  for (BlockArgument arg : func.getArguments()) {
+    auto role = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                  roleAttrName(RoleKind::Input));
+    std::optional<SmallVector<int64_t>> dims =
+        role ? inputDims(role.getValue()) : std::nullopt;
+    if (!dims) {
+      target.erase();
+      return func.emitError("argument #")
+             << arg.getArgNumber() << " has no known loom.input role";
+    }
+    unsigned index = target.getNumArguments();
+    target.insertArgument(index, BufferType::get(*dims, b.getI32Type()),
+                          func.getArgAttrDict(arg.getArgNumber()),
+                          arg.getLoc());
+    inputs.map(arg, target.getArgument(index));
+  }
+  return target;
+}
+
+LogicalResult lowerBody(func::FuncOp func, KernelLoweringState &state) {
+  for (Operation &op : func.getBody().front().without_terminator()) {
+    if (state.isAbsorbed(&op))
+      continue;
+    auto lowering = dyn_cast<KernelLoweringOp>(&op);
+    if (!lowering)
+      return op.emitError("no kernel computes '")
+             << op.getName() << "' (run the fusion pipeline first)";
+    if (failed(lowering.lowerToKernels(state)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult lowerFunction(func::FuncOp func) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  if (ret.getNumOperands() != 1)
+    return ret.emitError("a lowered function returns exactly one tensor");
+  IRMapping inputs;
+  FailureOr<func::FuncOp> target = createTarget(func, inputs);
+  if (failed(target))
+    return failure();
+  KernelLoweringState state(*target, ret.getOperand(0));
+  for (BlockArgument arg : func.getArguments())
+    state.map(arg, inputs.lookup(arg));
+  auto fail = [&] {
+    target->erase();
+    return failure();
+  };
+  if (failed(lowerBody(func, state)))
+    return fail();
+  if (!state.output()) {
+    ret.emitError("the result must be written whole by one kernel (it is a "
+                  "view, a weight or an input)");
+    return fail();
+  }
+  state.builder().create<func::ReturnOp>(ret.getLoc());
+  func.erase();
+  return success();
+}
+
+struct LowerToKernelsPass
+    : loom::impl::LoomLowerToKernelsBase<LowerToKernelsPass> {
+  void runOnOperation() override {
+    for (auto func : llvm::make_early_inc_range(
+             getOperation().getOps<func::FuncOp>()))
+      if (failed(lowerFunction(func)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+
+void loom::registerKernelLoweringExternalModels(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, LoomDialect *) {
+    loom::WeightOp::attachInterface<
+        LoweringModel<loom::WeightOp, lowerWeight>>(*ctx);
+    EmbeddingOp::attachInterface<LoweringModel<EmbeddingOp, lowerEmbedding>>(
+        *ctx);
+    loom::LinearOp::attachInterface<
+        LoweringModel<loom::LinearOp, lowerLinear>>(*ctx);
+    loom::SplitHeadsOp::attachInterface<
+        LoweringModel<loom::SplitHeadsOp, lowerSplitHeads>>(*ctx);
+    MergeHeadsOp::attachInterface<
+        LoweringModel<MergeHeadsOp, lowerMergeHeads>>(*ctx);
+    FusedAttentionOp::attachInterface<
+        LoweringModel<FusedAttentionOp, lowerAttention>>(*ctx);
+    loom::LayerNormOp::attachInterface<
+        LoweringModel<loom::LayerNormOp, lowerLayerNorm>>(*ctx);
+    loom::AddNormOp::attachInterface<
+        LoweringModel<loom::AddNormOp, lowerAddNorm>>(*ctx);
+    loom::AddOp::attachInterface<LoweringModel<loom::AddOp, lowerAdd>>(*ctx);
+    ScaleOp::attachInterface<
+        LoweringModel<ScaleOp, refuseEpilogue<ScaleOp>>>(*ctx);
+    PositionalEncodingOp::attachInterface<LoweringModel<
+        PositionalEncodingOp, refuseEpilogue<PositionalEncodingOp>>>(*ctx);
+    ReluOp::attachInterface<LoweringModel<ReluOp, refuseEpilogue<ReluOp>>>(
+        *ctx);
+    GeluOp::attachInterface<LoweringModel<GeluOp, refuseEpilogue<GeluOp>>>(
+        *ctx);
+  });
+}

@@ -1,0 +1,18 @@
+//===- Pipelines.cpp - fused loom IR -> the planned program ---------------===//
+#include "Lowering/KernelLowering.h"
+#include "Lowering/Passes.h"
+
+void loom::buildPlanPipeline(mlir::OpPassManager &pm, PlanStep last) {
+  pm.addPass(createLoomLowerToKernels());
+  if (last >= PlanStep::Decoding)
+    pm.addPass(createLoomDeriveDecoding());
+  if (last >= PlanStep::Selected)
+    pm.addPass(createLoomSelectKernels());
+  if (last >= PlanStep::Planned)
+    pm.addPass(createLoomPlanBuffers());
+}
+
+void loom::registerCodegenDialects(mlir::DialectRegistry &registry) {
+  registry.insert<kernel::LoomKernelDialect, mlir::emitc::EmitCDialect>();
+  registerKernelLoweringExternalModels(registry);
+}

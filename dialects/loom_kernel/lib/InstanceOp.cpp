@@ -1,0 +1,84 @@
+//===- InstanceOp.cpp - loom_kernel.instance -------------------------------===//
+#include "loom_kernel/KernelParams.h"
+#include "loom_kernel/LoomKernelOps.h"
+
+using namespace mlir;
+using namespace loom;
+using namespace loom::kernel;
+
+abi::Family InstanceOp::getAbiFamily() {
+  abi::Family family = abi::Family::linear;
+  abi::familyByName(getFamily().str().c_str(), family);
+  return family;
+}
+
+DictionaryAttr InstanceOp::getSchedule(StringRef isa) {
+  return getSchedules().getAs<DictionaryAttr>(isa);
+}
+
+namespace {
+
+/// `dict` has exactly the keys `names`.
+LogicalResult expectKeys(InstanceOp op, DictionaryAttr dict,
+                         ArrayRef<StringRef> names, StringRef what) {
+  for (StringRef name : names)
+    if (!dict.get(name))
+      return op.emitOpError() << what << " lack '" << name << "'";
+  for (NamedAttribute entry : dict)
+    if (!llvm::is_contained(names, entry.getName().strref()))
+      return op.emitOpError() << what << " have an unknown key '"
+                              << entry.getName().strref() << "'";
+  return success();
+}
+
+LogicalResult verifyParams(InstanceOp op, abi::Family family) {
+  SmallVector<StringRef> names;
+  for (const KernelParam &p : kernelParams(family))
+    names.push_back(p.name);
+  if (failed(expectKeys(op, op.getParams(), names, "params")))
+    return failure();
+  for (const KernelParam &p : kernelParams(family)) {
+    Attribute value = op.getParams().get(p.name);
+    if (p.isString ? !isa<StringAttr>(value) : !isa<IntegerAttr>(value))
+      return op.emitOpError("param '")
+             << p.name << "' must be " << (p.isString ? "a string" : "an integer");
+  }
+  return success();
+}
+
+LogicalResult verifySchedules(InstanceOp op, abi::Family family) {
+  SmallVector<StringRef> isas, knobs;
+  for (const abi::Isa &isa : abi::kIsas)
+    isas.push_back(isa.name);
+  for (const ScheduleKnob &k : scheduleKnobs(family))
+    knobs.push_back(k.name);
+  if (failed(expectKeys(op, op.getSchedules(), isas, "schedules")))
+    return failure();
+  for (StringRef isa : isas) {
+    auto schedule = op.getSchedule(isa);
+    if (!schedule)
+      return op.emitOpError("the ") << isa << " schedule must be a dictionary";
+    if (failed(expectKeys(op, schedule, knobs,
+                          ("the " + isa + " schedule's knobs").str())))
+      return failure();
+    for (NamedAttribute knob : schedule) {
+      auto value = dyn_cast<IntegerAttr>(knob.getValue());
+      if (!value || value.getInt() < 1)
+        return op.emitOpError("knob '")
+               << knob.getName().strref() << "' of the " << isa
+               << " schedule must be a positive integer";
+    }
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult InstanceOp::verify() {
+  abi::Family family;
+  if (!abi::familyByName(getFamily().str().c_str(), family))
+    return emitOpError("unknown kernel family '") << getFamily() << "'";
+  if (failed(verifyParams(*this, family)))
+    return failure();
+  return verifySchedules(*this, family);
+}

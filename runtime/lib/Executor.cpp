@@ -1,0 +1,251 @@
+//===- Executor.cpp - views, kernel calls, plan functions -----------------===//
+#include "loom/runtime/Executor.h"
+
+#include "loom/runtime/HalideParallel.h"
+#include "loom/runtime/Model.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+namespace loom {
+
+Status Session::open(const ModelDescription &description, int64_t b,
+                     int64_t s) {
+  batch = b;
+  sourceLength = s;
+  buffers.clear();
+  for (const StateSpec &state : description.states) {
+    int64_t n = 1;
+    for (int64_t d : state.dims) {
+      int64_t size = d == dims::B ? b : d == dims::S ? s : d;
+      if (size < 1 || n > INT64_MAX / size / 4)
+        return Status::outOfMemory("decoding state '" + state.name +
+                                   "' is too large");
+      n *= size;
+    }
+    buffers.emplace_back(size_t(n), 0.0f);
+  }
+  return Status();
+}
+
+Status runPlan(Model &model, PlanFunctionId id, Frame &frame) {
+  const PlanFunction &plan = model.description().function(id);
+  if (!plan.fn)
+    return Status::internal("this model has no plan function #" +
+                            std::to_string(int(id)));
+  int64_t lengths = std::max<int64_t>(
+      {1, plan.rowsUseSource ? frame.sourceLength : 0,
+       plan.rowsUseTarget ? frame.targetLength : 0});
+  frame.rowsMax = frame.batch * lengths;
+  // Row units, then the static buffers from a cache line on.
+  uint64_t rowBytes = 0, total = 0;
+  if (__builtin_mul_overflow(uint64_t(plan.arenaRows),
+                             uint64_t(frame.rowsMax) * 4, &rowBytes) ||
+      __builtin_add_overflow((rowBytes + 63) / 64 * 64,
+                             uint64_t(plan.arenaBytes), &total))
+    return Status::outOfMemory("the activations of this batch do not fit in "
+                               "memory");
+  LOOM_RETURN_IF_ERROR(model.arena().reserve(size_t(std::max<uint64_t>(total, 64))));
+  frame.arenaRows = model.arena().at(0);
+  frame.arenaBytes = model.arena().as<uint8_t>((rowBytes + 63) / 64 * 64);
+  frame.status = Status();
+  plan.fn(&frame);
+  return frame.status;
+}
+
+namespace exec {
+
+View shaped(const Frame *f, void *data, Element element,
+            std::initializer_list<int64_t> dims) {
+  View v;
+  v.data = data;
+  v.element = element;
+  v.rank = int(dims.size());
+  int i = 0;
+  for (int64_t d : dims)
+    v.extent[i++] = d == B ? f->batch : d == S ? f->sourceLength
+                            : d == T ? f->targetLength : d;
+  int64_t stride = 1;
+  for (i = v.rank - 1; i >= 0; --i) {
+    v.stride[i] = stride;
+    stride *= v.extent[i];
+  }
+  return v;
+}
+
+int64_t scalar(const Frame *f, int slot) { return f->scalars[slot]; }
+
+View weight(const Frame *f, int id) {
+  const WeightSpec &w = f->model->description().weights[id];
+  std::vector<int64_t> shape = w.kernelShape();
+  View v = shaped(f, const_cast<float *>(f->model->weight(id)), Element::f32,
+                  {});
+  v.rank = int(shape.size());
+  for (int i = 0; i < v.rank; ++i)
+    v.extent[i] = shape[i];
+  v.stride[v.rank - 1] = 1;
+  if (v.rank == 2)
+    v.stride[0] = shape[1];
+  return v;
+}
+
+View positional(const Frame *f) {
+  const loom_model_info &info = f->model->info();
+  return shaped(f, const_cast<float *>(f->model->positional()), Element::f32,
+                {info.max_len, info.d_model});
+}
+
+View state(const Frame *f, int id) {
+  const StateSpec &spec = f->model->description().states[id];
+  View v = shaped(f, f->session->buffers[id].data(), spec.element, {});
+  View resolved = shaped(f, v.data, spec.element, {});
+  resolved.rank = int(spec.dims.size());
+  int64_t stride = 1;
+  for (int i = resolved.rank - 1; i >= 0; --i) {
+    int64_t d = spec.dims[i];
+    resolved.extent[i] = d == B ? f->batch : d == S ? f->sourceLength : d;
+    resolved.stride[i] = stride;
+    stride *= resolved.extent[i];
+  }
+  return resolved;
+}
+
+View none() { return View(); }
+
+View columns(const View &v, int64_t offset, int64_t width) {
+  View out = v;
+  out.data = static_cast<uint8_t *>(v.data) + offset * 4;
+  out.extent[v.rank - 1] = width;
+  return out;
+}
+
+View splitHeads(const View &v, int64_t heads) {
+  // [B, S, H*Dh] with strides [s0, s1, 1] -> [B, H, S, Dh] with strides
+  // [s0, Dh, s1, 1].
+  View out = v;
+  int64_t dh = v.extent[2] / heads;
+  out.rank = 4;
+  out.extent[1] = heads;
+  out.stride[1] = dh;
+  out.extent[2] = v.extent[1];
+  out.stride[2] = v.stride[1];
+  out.extent[3] = dh;
+  out.stride[3] = 1;
+  return out;
+}
+
+View rowsFrom(const View &v, int64_t first) {
+  View out = v;
+  out.data = static_cast<uint8_t *>(v.data) + first * v.stride[0] * 4;
+  out.extent[0] = v.extent[0] - first;
+  return out;
+}
+
+View stepLengths(Frame *f, int64_t step) {
+  f->stepLengths.assign(size_t(f->batch), int32_t(step + 1));
+  return shaped(f, f->stepLengths.data(), Element::i32, {B});
+}
+
+void cacheAppend(Frame *f, const View &rows, const View &cache, int64_t step) {
+  if (!f->status.ok())
+    return;
+  if (step < 0 || step >= cache.extent[1]) {
+    f->status = Status::internal("decoding step " + std::to_string(step) +
+                                 " is outside the cache of " +
+                                 std::to_string(cache.extent[1]));
+    return;
+  }
+  const int64_t width = rows.extent[2];
+  for (int64_t b = 0; b < rows.extent[0]; ++b)
+    std::memcpy(static_cast<float *>(cache.data) + b * cache.stride[0] +
+                    step * cache.stride[1],
+                static_cast<const float *>(rows.data) + b * rows.stride[0],
+                size_t(width) * 4);
+}
+
+namespace {
+
+/// A View as a halide_buffer_t of the kernel's rank: leading dims fold into
+/// one (they are rows, uniformly strided) and the order is reversed
+/// (Halide lists the innermost dim first). An absent View becomes a
+/// one-element buffer the kernel never reads.
+class HalideArgument {
+public:
+  HalideArgument(const View &v, int rank) {
+    std::memset(static_cast<void *>(&buffer_), 0, sizeof(buffer_));
+    buffer_.type = v.element == Element::i32
+                       ? halide_type_t(halide_type_int, 32, 1)
+                       : halide_type_t(halide_type_float, 32, 1);
+    buffer_.dimensions = rank;
+    buffer_.dim = dims_;
+    if (v.rank == 0) {
+      static int32_t unused[1] = {0};
+      buffer_.host = reinterpret_cast<uint8_t *>(unused);
+      for (int i = 0; i < rank; ++i)
+        dims_[i] = halide_dimension_t(0, 1, 1);
+      return;
+    }
+    buffer_.host = static_cast<uint8_t *>(v.data);
+    int folded = v.rank - rank + 1; // leading dims that become dim rank-1
+    int64_t extent = 1;
+    for (int i = 0; i < folded; ++i)
+      extent *= v.extent[i];
+    set(rank - 1, extent, v.stride[folded - 1]);
+    for (int i = folded; i < v.rank; ++i)
+      set(v.rank - 1 - i, v.extent[i], v.stride[i]);
+  }
+  halide_buffer_t *get() { return &buffer_; }
+  bool fits() const { return fits_; }
+
+private:
+  void set(int dim, int64_t extent, int64_t stride) {
+    // Halide 14 indexes with int32.
+    fits_ = fits_ && extent <= INT32_MAX && stride <= INT32_MAX;
+    dims_[dim] = halide_dimension_t(0, int32_t(extent), int32_t(stride));
+  }
+
+  halide_buffer_t buffer_;
+  halide_dimension_t dims_[View::kMaxRank];
+  bool fits_ = true;
+};
+
+template <typename Fn, typename... Args>
+Status invoke(const KernelEntry &kernel, Fn *fn, Args... args) {
+  return kernelStatus(fn(args...), kernel.name.c_str());
+}
+
+} // namespace
+
+#define LOOM_EXEC_BUFFER_PARAM(name, type, rank, dir) , const View &name
+#define LOOM_EXEC_SCALAR_PARAM(name, type) , type name
+#define LOOM_EXEC_CONVERT(name, type, rank, dir)                               \
+  HalideArgument name##_arg(name, rank);                                       \
+  fits = fits && name##_arg.fits();
+#define LOOM_EXEC_NO_CONVERSION(name, type)
+#define LOOM_EXEC_PASS_BUFFER(name, type, rank, dir) , name##_arg.get()
+#define LOOM_EXEC_PASS_SCALAR(name, type) , name
+#define LOOM_EXEC_DEFINE(family)                                               \
+  void family(Frame *f, int kernel LOOM_ABI_##family(LOOM_EXEC_BUFFER_PARAM,   \
+                                                     LOOM_EXEC_SCALAR_PARAM)) { \
+    if (!f->status.ok())                                                       \
+      return;                                                                  \
+    bool fits = true;                                                          \
+    LOOM_ABI_##family(LOOM_EXEC_CONVERT, LOOM_EXEC_NO_CONVERSION);             \
+    /* (ABI arguments may be called k, hence the long local names.) */        \
+    const KernelEntry &entry_ = f->model->description().kernels[kernel];       \
+    if (!fits) {                                                               \
+      f->status = Status::outOfMemory("kernel '" + entry_.name +               \
+                                      "': a buffer has 2^31 or more elements " \
+                                      "along one dimension");                  \
+      return;                                                                  \
+    }                                                                          \
+    f->status = invoke(entry_, reinterpret_cast<abi::family##_fn *>(entry_.fn) \
+                                   LOOM_ABI_##family(LOOM_EXEC_PASS_BUFFER,    \
+                                                     LOOM_EXEC_PASS_SCALAR));  \
+  }
+LOOM_KERNEL_FAMILIES(LOOM_EXEC_DEFINE)
+
+} // namespace exec
+
+} // namespace loom

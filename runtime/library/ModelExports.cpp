@@ -1,0 +1,88 @@
+//===- ModelExports.cpp - the C API of one generated library --------------===//
+//
+// Compiled once per library by loomc, with -DLOOM_MODEL_NAME=<name> and
+// -DLOOM_MODEL_ARCH=<the LOOM_ARCH_* bit of its architecture>: defines
+// <name>_create, <name>_forward, ... over loom::capi, for the model that
+// the library's generated loom_describe() describes. Every function of
+// LOOM_API_FUNCTIONS is declared first from that one definition, so a
+// definition here with another signature does not compile.
+//
+//===----------------------------------------------------------------------===//
+#include "loom/runtime/CApi.h"
+
+#if !defined(LOOM_MODEL_NAME) || !defined(LOOM_MODEL_ARCH)
+#error "compile with -DLOOM_MODEL_NAME=<name> -DLOOM_MODEL_ARCH=<LOOM_ARCH_*>"
+#endif
+
+#define LOOM_PASTE(name, fn) name##_##fn
+#define LOOM_EXPAND(name, fn) LOOM_PASTE(name, fn)
+#define LOOM_FN(fn) LOOM_EXPAND(LOOM_MODEL_NAME, fn)
+
+/// The generated glue's description of this model.
+void loom_describe(loom::ModelDescription *description);
+
+namespace {
+const loom::ModelDescription &model() {
+  static const loom::ModelDescription description =
+      loom::describeModel(loom_describe);
+  return description;
+}
+} // namespace
+
+extern "C" {
+
+#define LOOM_DECLARE(fn, ret, params, archs, doc) LOOM_EXPORT ret LOOM_FN(fn) params;
+LOOM_API_FUNCTIONS(LOOM_DECLARE)
+#undef LOOM_DECLARE
+
+const loom_model_info *LOOM_FN(info)(void) { return &model().info; }
+
+loom_status LOOM_FN(create)(const char *weights_path, int threads,
+                            loom_model **out) {
+  return loom::capi::create(model(), weights_path, threads, out);
+}
+
+loom_status LOOM_FN(create_seeded)(uint64_t seed, int threads,
+                                   loom_model **out) {
+  return loom::capi::createSeeded(model(), seed, threads, out);
+}
+
+void LOOM_FN(free)(loom_model *handle) { loom::capi::destroy(handle); }
+
+const char *LOOM_FN(last_error)(void) { return loom_last_error(); }
+
+loom_status LOOM_FN(save_weights)(loom_model *handle, const char *path) {
+  return loom::capi::saveWeights(handle, path);
+}
+
+loom_status LOOM_FN(forward)(loom_model *handle, int64_t batch,
+                             int64_t src_max, const int32_t *src,
+                             const int32_t *src_len, int64_t tgt_max,
+                             const int32_t *tgt, const int32_t *tgt_len,
+                             float *out) {
+  return loom::capi::forward(handle, batch, src_max, src, src_len, tgt_max,
+                             tgt, tgt_len, out);
+}
+
+// The functions only some architectures have (LOOM_API_FUNCTIONS' column).
+#if LOOM_MODEL_ARCH & LOOM_ARCH_ENCODER_DECODER
+loom_status LOOM_FN(translate)(loom_model *handle, int64_t batch,
+                               int64_t src_max, const int32_t *src,
+                               const int32_t *src_len, int64_t max_new,
+                               int32_t *tokens) {
+  return loom::capi::translate(handle, batch, src_max, src, src_len, max_new,
+                               tokens);
+}
+#endif
+
+#if LOOM_MODEL_ARCH & LOOM_ARCH_DECODER
+loom_status LOOM_FN(generate)(loom_model *handle, int64_t batch,
+                              int64_t prompt_max, const int32_t *prompt,
+                              const int32_t *prompt_len, int64_t max_new,
+                              int32_t *tokens) {
+  return loom::capi::generate(handle, batch, prompt_max, prompt, prompt_len,
+                              max_new, tokens);
+}
+#endif
+
+} // extern "C"

@@ -128,7 +128,7 @@ void BufferLiveness::recordInPlace(KernelOp op, int position) {
   // Whole buffers only: a view would hand over part of its storage.
   auto dying = in ? in.getDefiningOp<AllocOp>() : AllocOp();
   auto born = out ? out.getDefiningOp<AllocOp>() : AllocOp();
-  if (!dying || !born || ranges_[dying].end != position ||
+  if (!dying || !born || dying == born || ranges_[dying].end != position ||
       ranges_[born].begin != position)
     return;
   ArenaSlot a = arenaSlotOf(dying.getType()), b = arenaSlotOf(born.getType());

@@ -225,8 +225,10 @@ LogicalResult buildDecodeStep(func::FuncOp forward, const Sides &sides,
 struct DeriveDecodingPass
     : loom::impl::LoomDeriveDecodingBase<DeriveDecodingPass> {
   void runOnOperation() override {
-    auto forward = getOperation().lookupSymbol<func::FuncOp>("forward");
-    if (!forward)
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    // Derived already (the pass is idempotent), or nothing to derive from.
+    if (!forward || module.lookupSymbol("decode_step"))
       return;
     Sides sides = splitSides(forward);
     if (sides.target.empty())

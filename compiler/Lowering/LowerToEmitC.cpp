@@ -308,10 +308,7 @@ struct KernelLowering : OpInterfaceConversionPattern<KernelOp> {
   matchAndRewrite(KernelOp op, ArrayRef<Value>,
                   ConversionPatternRewriter &rewriter) const override {
     MLIRContext *ctx = op.getContext();
-    auto kernel = op->getAttrOfType<FlatSymbolRefAttr>("kernel");
-    if (!kernel)
-      return op.emitOpError("has no kernel instance (run "
-                            "--loom-select-kernels)");
+    auto kernel = op->getAttrOfType<FlatSymbolRefAttr>("kernel"); // checked
     SmallVector<AbiValue> abiArgs;
     op.getAbiArguments(abiArgs);
     SmallVector<CallArg> args = {

@@ -58,6 +58,14 @@ bool overlap(const Placed &a, const Placed &b) {
 LogicalResult loom::checkPlannedFunction(func::FuncOp func) {
   if (failed(checkArenaAttributes(func)))
     return failure();
+  WalkResult unselected = func.walk([](KernelOp op) {
+    if (op->getAttrOfType<FlatSymbolRefAttr>("kernel"))
+      return WalkResult::advance();
+    op.emitOpError("has no kernel instance (run --loom-select-kernels)");
+    return WalkResult::interrupt();
+  });
+  if (unselected.wasInterrupted())
+    return failure();
   FailureOr<BufferLiveness> live = BufferLiveness::compute(func);
   if (failed(live))
     return failure();

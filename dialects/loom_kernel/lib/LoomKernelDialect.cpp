@@ -35,7 +35,7 @@ struct LoomKernelAsmInterface : public OpAsmDialectInterface {
     os << buffer.getElementType();
     if (buffer.getHeads())
       os << "_h";
-    if (!buffer.isContiguous())
+    if (buffer.getRowStride() != 0)
       os << "_r" << buffer.getRowStride();
     return AliasResult::FinalAlias;
   }

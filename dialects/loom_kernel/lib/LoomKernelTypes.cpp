@@ -149,7 +149,7 @@ void BufferType::print(AsmPrinter &printer) const {
   printer << "], " << getElementType();
   if (getHeads())
     printer << ", heads";
-  if (!isContiguous())
+  if (getRowStride() != 0)
     printer << ", row_stride = " << getRowStride();
   printer << ">";
 }

@@ -12,6 +12,11 @@ against PyTorch's (max scaled error), so that a broken model is not timed.
 
   /usr/bin/python3 test/bench/bench_inference.py [--only NAME] [--rounds 5] [--repeat N]
                                                   [--torch-only] [--keep DIR]
+                                                  [--baseline BUILD_DIR]
+
+--baseline times a second Loom build (another checkout's build/, e.g. before a change)
+in the same interleaved rounds: PyTorch, Loom, baseline, PyTorch, ... and adds its
+median and the baseline/Loom ratio to the table.
 
 A benchmark, not a test: it asserts nothing about time.
 """
@@ -189,66 +194,86 @@ def max_scaled_error(got, expected):
                   np.maximum(1.0, np.abs(expected))).max())
 
 
-def run_bench(bench, args, compiler, loom_run, workdir):
+class Engine:
+    """A Loom build to time: its compiler and loom-run, and a label for errors."""
+
+    def __init__(self, key, compiler, loom_run):
+        self.key, self.compiler, self.loom_run = key, compiler, loom_run
+        self.module = None
+
+
+def run_bench(bench, args, engines, workdir):
     """Interleaved rounds for one benchmark; returns a dict of results for the table."""
     prep = Prepared(bench, workdir)
     result = {"bench": bench, "flops": forward_flops(bench.spec, bench.batch, bench.src,
                                                      bench.tgt)}
     iterations = args.repeat or bench.repeat
-    module = None
-    if not args.torch_only:
-        module, compiled = compiler.compile(prep.spec_path, bench.spec["name"],
-                                            os.path.join(prep.dir, "module"))
-        if module is None:
-            result["loom_error"] = "compile failed: " + compiled.describe()
+    for e in engines:
+        e.module, compiled = e.compiler.compile(prep.spec_path, bench.spec["name"],
+                                                os.path.join(prep.dir, e.key))
+        if e.module is None:
+            result[f"{e.key}_error"] = "compile failed: " + compiled.describe()
     prep.torch_round(2)  # warm-up
-    torch_ms, loom_ms = [], []
-    out = os.path.join(prep.dir, "out.npy")
+    torch_ms, times = [], {e.key: [] for e in engines}
     for _ in range(args.rounds):
         torch_ms += prep.torch_round(iterations)
-        if module is None:
-            continue
-        median, r = prep.loom_round(loom_run, module, iterations, out)
-        if median is None:
-            result["loom_error"] = "loom-run failed: " + r.describe()
-            module = None
-            continue
-        loom_ms.append(median)
-        if "error" not in result:
-            result["error"] = max_scaled_error(np.load(out), prep.expected)
+        for e in engines:
+            if e.module is None:
+                continue
+            out = os.path.join(prep.dir, f"{e.key}_out.npy")
+            median, r = prep.loom_round(e.loom_run, e.module, iterations, out)
+            if median is None:
+                result[f"{e.key}_error"] = "loom-run failed: " + r.describe()
+                e.module = None
+                continue
+            times[e.key].append(median)
+            result.setdefault(f"{e.key}_err", max_scaled_error(np.load(out), prep.expected))
     result["torch_ms"] = statistics.median(torch_ms)
-    result["loom_ms"] = statistics.median(loom_ms) if loom_ms else None
+    for key, ms in times.items():
+        result[f"{key}_ms"] = statistics.median(ms) if ms else None
     return result
 
 
 # ---- report
 
-def markdown_table(results, peak, peak_label):
+def markdown_table(results, peak, peak_label, baseline):
     """The results as a Markdown table, with a legend."""
     head = ["model", "shape", "GFLOP", "PyTorch ms", "Loom ms", "PyTorch/Loom",
             "PyTorch GFLOP/s (% peak)", "Loom GFLOP/s (% peak)", "Loom max err"]
+    if baseline:
+        head += ["baseline ms", "baseline/Loom", "baseline max err"]
     rows = []
     for r in results:
         gflop = r["flops"] / 1e9
-        t, lm = r["torch_ms"], r["loom_ms"]
+        t, lm = r["torch_ms"], r.get("loom_ms")
 
         def rate(ms):
             g = gflop / (ms / 1e3)
             return f"{g:.1f} ({100 * g / peak:.0f}%)"
 
-        rows.append([r["bench"].name, r["bench"].shape, f"{gflop:.2f}", f"{t:.2f}",
-                     f"{lm:.2f}" if lm else "n/a", f"{t / lm:.2f}x" if lm else "n/a",
-                     rate(t), rate(lm) if lm else "n/a",
-                     f"{r['error']:.1e}" if "error" in r else "n/a"])
+        def err(key):
+            return f"{r[key]:.1e}" if key in r else "n/a"
+
+        row = [r["bench"].name, r["bench"].shape, f"{gflop:.2f}", f"{t:.2f}",
+               f"{lm:.2f}" if lm else "n/a", f"{t / lm:.2f}x" if lm else "n/a",
+               rate(t), rate(lm) if lm else "n/a", err("loom_err")]
+        if baseline:
+            bm = r.get("baseline_ms")
+            row += [f"{bm:.2f}" if bm else "n/a",
+                    f"{bm / lm:.2f}x" if bm and lm else "n/a", err("baseline_err")]
+        rows.append(row)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines.append("")
     lines.append(f"Peak: {peak:.1f} GFLOP/s = {peak_label}. Times are medians; Loom's exclude "
                  f"process start-up and weight loading. {THREADS} threads each; "
                  f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}.")
+    if baseline:
+        lines.append(f"Baseline: the Loom build in {baseline}, timed in the same rounds.")
     for r in results:
-        if "loom_error" in r:
-            lines.append(f"- {r['bench'].name}: {r['loom_error']}")
+        for key in ("loom_error", "baseline_error"):
+            if key in r:
+                lines.append(f"- {r['bench'].name} ({key.split('_')[0]}): {r[key]}")
     return "\n".join(lines)
 
 
@@ -264,13 +289,21 @@ def main(argv):
     p.add_argument("--peak-tool", default=os.path.join(REPO_ROOT, "build/bin/loom-fma-peak"))
     p.add_argument("--torch-only", action="store_true", help="time PyTorch only")
     p.add_argument("--keep", metavar="DIR", help="keep specs, modules, weights, inputs here")
+    p.add_argument("--baseline", metavar="BUILD_DIR",
+                   help="also time this Loom build (its bin/loomc and bin/loom-run)")
     args = p.parse_args(argv)
     torch.set_num_threads(THREADS)
     benches = [b for b in BENCHES if not args.only or b.name in args.only]
     if not benches:
         p.error(f"no benchmark named {args.only}")
-    compiler = Compiler(tool_path(args.loomc, "LOOMC", "build/bin/loomc"))
-    loom_run = tool_path(args.loom_run, "LOOM_RUN", "build/bin/loom-run")
+    engines = []
+    if not args.torch_only:
+        engines.append(Engine("loom", Compiler(tool_path(args.loomc, "LOOMC", "build/bin/loomc")),
+                              tool_path(args.loom_run, "LOOM_RUN", "build/bin/loom-run")))
+        if args.baseline:
+            engines.append(Engine("baseline",
+                                  Compiler(os.path.join(args.baseline, "bin", "loomc")),
+                                  os.path.join(args.baseline, "bin", "loom-run")))
 
     workdir = args.keep or tempfile.mkdtemp(prefix="loom-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -279,8 +312,8 @@ def main(argv):
         results = []
         for bench in benches:
             print(f"running {bench.name} ({bench.shape}) ...", file=sys.stderr, flush=True)
-            results.append(run_bench(bench, args, compiler, loom_run, workdir))
-        print(markdown_table(results, peak, peak_label))
+            results.append(run_bench(bench, args, engines, workdir))
+        print(markdown_table(results, peak, peak_label, args.baseline))
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -2,6 +2,8 @@
 #include "loom_kernel/KernelParams.h"
 #include "loom_kernel/LoomKernelOps.h"
 
+#include <climits>
+
 using namespace mlir;
 using namespace loom;
 using namespace loom::kernel;
@@ -37,11 +39,18 @@ LogicalResult verifyParams(InstanceOp op, abi::Family family) {
     names.push_back(p.name);
   if (failed(expectKeys(op, op.getParams(), names, "params")))
     return failure();
+  // Which strings a param accepts is the Generator's to say (kernelgen
+  // refuses others by name); sizes are i64, 0 for "read at run time".
   for (const KernelParam &p : kernelParams(family)) {
     Attribute value = op.getParams().get(p.name);
-    if (p.isString ? !isa<StringAttr>(value) : !isa<IntegerAttr>(value))
+    auto integer = dyn_cast<IntegerAttr>(value);
+    bool ok = p.isString ? isa<StringAttr>(value)
+                         : integer && integer.getType().isSignlessInteger(64) &&
+                               integer.getInt() >= 0;
+    if (!ok)
       return op.emitOpError("param '")
-             << p.name << "' must be " << (p.isString ? "a string" : "an integer");
+             << p.name << "' must be "
+             << (p.isString ? "a string" : "an i64 >= 0 (0: read at run time)");
   }
   return success();
 }
@@ -61,12 +70,14 @@ LogicalResult verifySchedules(InstanceOp op, abi::Family family) {
     if (failed(expectKeys(op, schedule, knobs,
                           ("the " + isa + " schedule's knobs").str())))
       return failure();
+    // Knobs are Generator ints (GeneratorParam<int>).
     for (NamedAttribute knob : schedule) {
       auto value = dyn_cast<IntegerAttr>(knob.getValue());
-      if (!value || value.getInt() < 1)
+      if (!value || !value.getType().isSignlessInteger(64) ||
+          value.getInt() < 1 || value.getInt() > INT32_MAX)
         return op.emitOpError("knob '")
                << knob.getName().strref() << "' of the " << isa
-               << " schedule must be a positive integer";
+               << " schedule must be an i64 in [1, 2^31)";
     }
   }
   return success();

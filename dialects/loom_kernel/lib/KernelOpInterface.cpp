@@ -29,7 +29,8 @@ LogicalResult checkArgument(Operation *op, const abi::Argument &arg,
   bool int32 = type.getElementType().isSignlessInteger(32);
   if (int32 != arg.isInt32)
     return op->emitOpError("ABI argument '")
-           << arg.name << "' must hold " << (arg.isInt32 ? "i32" : "f32");
+           << arg.name << "' must hold " << (arg.isInt32 ? "i32" : "f32")
+           << ", got " << type.getElementType();
   if (type.getRank() < arg.rank || (type.getHeads() && arg.rank != 4))
     return op->emitOpError("ABI argument '")
            << arg.name << "' has rank " << type.getRank()
@@ -39,6 +40,9 @@ LogicalResult checkArgument(Operation *op, const abi::Argument &arg,
 
 } // namespace
 
+// The count and kind checks guard a new op's getAbiArguments (a programming
+// error, not something IR text can produce); the element and rank checks
+// are what IR gets wrong.
 LogicalResult loom::kernel::verifyKernelOp(Operation *op) {
   auto kernel = cast<KernelOp>(op);
   abi::ArgumentList abi = abi::arguments(kernel.getFamily());
@@ -65,9 +69,9 @@ loom::kernel::verifyKernelInstance(KernelOp op,
     return op->emitOpError("kernel ")
            << symbol << " is not a loom_kernel.instance";
   if (instance.getAbiFamily() != op.getFamily())
-    return op->emitOpError("calls a ")
-           << abi::familyName(op.getFamily()) << " kernel, but " << symbol
-           << " is a " << instance.getFamily() << " instance";
+    return op->emitOpError("calls the '")
+           << abi::familyName(op.getFamily()) << "' family, but " << symbol
+           << " is an instance of '" << instance.getFamily() << "'";
   SmallVector<NamedAttribute> needed;
   op.getInstanceParams(needed);
   auto expected = DictionaryAttr::get(op->getContext(), needed);

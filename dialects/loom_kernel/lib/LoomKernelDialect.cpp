@@ -17,14 +17,17 @@ using namespace loom::kernel;
 namespace {
 
 /// Short aliases for buffer types in printed IR, e.g.
-/// `!BxSx48xf32 = !loom_kernel.buffer<[B, S, 48], f32>`; views add
-/// `_h` (heads) and `_r<row stride>`.
+/// `!BxSx48xf32_ = !loom_kernel.buffer<[B, S, 48], f32>` (MLIR appends `_`
+/// to names ending in a digit, and `_` before one starting with one); views
+/// add `_h` (heads) and `_r<row stride>`; scalars are `scalar_f32`.
 struct LoomKernelAsmInterface : public OpAsmDialectInterface {
   using OpAsmDialectInterface::OpAsmDialectInterface;
   AliasResult getAlias(Type type, raw_ostream &os) const override {
     auto buffer = dyn_cast<BufferType>(type);
     if (!buffer)
       return AliasResult::NoAlias;
+    if (buffer.getDims().empty())
+      os << "scalar_";
     for (int64_t dim : buffer.getDims()) {
       if (isSymbol(dim))
         os << symbolName(dim);

@@ -84,9 +84,10 @@ BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
     std::optional<int64_t> rowSize = rowSizeOf(dims, heads);
     if (!rowSize || dims.empty())
       return emitError() << "a strided buffer needs static rows";
-    if (rowStride < *rowSize)
-      return emitError() << "row_stride " << rowStride
-                         << " is smaller than a row (" << *rowSize << ")";
+    if (rowStride <= *rowSize)
+      return emitError() << "row_stride must be larger than a row ("
+                         << *rowSize << "; omit it for rows that touch), got "
+                         << rowStride;
   }
   return success();
 }
@@ -100,7 +101,13 @@ ParseResult parseDim(AsmParser &parser, int64_t &dim) {
       dim = symbol;
       return success();
     }
-  return parser.parseInteger(dim);
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseInteger(dim))
+    return failure();
+  if (dim < 1)
+    return parser.emitError(loc, "a buffer dim is a size >= 1 or B, S, T; got ")
+           << dim;
+  return success();
 }
 } // namespace
 

@@ -329,7 +329,7 @@ def LoomKernel_ArgmaxOp : LoomKernel_KernelOp<"argmax"> {
     the row is largest, as `torch.argmax`.
 
     ```mlir
-    loom_kernel.argmax %logits into %next : !loom_kernel.buffer<[B, T, 1000], f32>, !loom_kernel.buffer<[B], i32>
+    loom_kernel.argmax %logits into %next : !loom_kernel.buffer<[B, T, 1000], f32>, !loom_kernel.buffer<[B, T], i32>
     ```
   }] # kernelDoc;
   let arguments = (ins LoomKernel_Buffer:$logits, LoomKernel_Buffer:$index,

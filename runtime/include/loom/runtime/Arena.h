@@ -1,8 +1,10 @@
 //===- Arena.h - One aligned allocation for a buffer plan -------*- C++ -*-===//
 //
-// The buffer planner assigns every intermediate tensor a byte offset in one
-// block; the Arena is that block. It grows (reallocates) when a call with a
-// larger batch or sequence length needs more bytes than it has.
+// A planned function's scratch buffers all live in one block
+// (--loom-plan-buffers gives each an offset in row units or bytes; runPlan
+// turns those into addresses for the call's batch and lengths); the Arena is
+// that block. It grows (reallocates) when a call with a larger batch or
+// sequence length needs more bytes than it has.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_ARENA_H

@@ -29,6 +29,9 @@ public:
   /// error at `user` if no kernel computed it.
   mlir::FailureOr<mlir::Value> buffer(mlir::Operation *user,
                                       mlir::Value tensor);
+  /// buffer() of each tensor, in order; fails at the first that fails.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  buffers(mlir::Operation *user, mlir::ValueRange tensors);
   /// The buffer of the loom.weight `tensor`, stored transposed or not; an
   /// error if the same weight is wanted in both layouts.
   mlir::FailureOr<mlir::Value> weight(mlir::Operation *user,

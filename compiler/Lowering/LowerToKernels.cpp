@@ -44,6 +44,18 @@ FailureOr<Value> KernelLoweringState::buffer(Operation *user, Value tensor) {
   return user->emitError("an operand was computed by no kernel");
 }
 
+FailureOr<SmallVector<Value>>
+KernelLoweringState::buffers(Operation *user, ValueRange tensors) {
+  SmallVector<Value> out;
+  for (Value tensor : tensors) {
+    FailureOr<Value> b = buffer(user, tensor);
+    if (failed(b))
+      return failure();
+    out.push_back(*b);
+  }
+  return out;
+}
+
 FailureOr<Value> KernelLoweringState::weight(Operation *user, Value tensor,
                                              bool transposed) {
   auto op = tensor.getDefiningOp<loom::WeightOp>();
@@ -224,57 +236,45 @@ LogicalResult lowerMergeHeads(loom::MergeHeadsOp op, KernelLoweringState &s) {
 }
 
 LogicalResult lowerAttention(FusedAttentionOp op, KernelLoweringState &s) {
-  FailureOr<Value> q = s.buffer(op, op.getQuery());
-  FailureOr<Value> k = s.buffer(op, op.getKey());
-  FailureOr<Value> v = s.buffer(op, op.getValue());
-  if (failed(q) || failed(k) || failed(v))
+  auto in = s.buffers(op, op->getOperands()); // q, k, v [, key_lengths]
+  if (failed(in))
     return failure();
-  Value lengths;
-  if (op.getKeyLengths()) {
-    FailureOr<Value> l = s.buffer(op, op.getKeyLengths());
-    if (failed(l))
-      return failure();
-    lengths = *l;
-  }
-  ArrayRef<int64_t> qDims = bufferType(*q).getDims(); // [B, H, Sq, Dh]
+  Value q = (*in)[0], lengths = in->size() == 4 ? (*in)[3] : Value();
+  ArrayRef<int64_t> qDims = bufferType(q).getDims(); // [B, H, Sq, Dh]
   Value out = s.builder().create<AllocOp>(
       op.getLoc(),
       BufferType::get({qDims[0], qDims[2], qDims[1] * qDims[3]},
                       s.builder().getF32Type()),
       IntegerAttr());
   Value o = heads(s.builder(), op.getLoc(), out, qDims[1]);
-  s.builder().create<kernel::AttentionOp>(op.getLoc(), *q, *k, *v, lengths, o,
-                                          op.getMaskAttr(), op.getScaleAttr(),
-                                          FlatSymbolRefAttr());
+  s.builder().create<kernel::AttentionOp>(
+      op.getLoc(), q, (*in)[1], (*in)[2], lengths, o, op.getMaskAttr(),
+      op.getScaleAttr(), FlatSymbolRefAttr());
   s.map(op.getResult(), o);
   return success();
 }
 
 LogicalResult lowerLayerNorm(loom::LayerNormOp op, KernelLoweringState &s) {
-  FailureOr<Value> x = s.buffer(op, op.getInput());
-  FailureOr<Value> g = s.buffer(op, op.getGamma());
-  FailureOr<Value> b = s.buffer(op, op.getBeta());
-  if (failed(x) || failed(g) || failed(b))
+  auto in = s.buffers(op, op->getOperands()); // x, gamma, beta
+  if (failed(in))
     return failure();
-  Value y = s.destination(op.getResult(), bufferType(*x).getContiguous());
-  s.builder().create<kernel::LayerNormOp>(op.getLoc(), *x, *g, *b, y,
-                                          op.getEpsilonAttr(),
+  Value y = s.destination(op.getResult(), bufferType((*in)[0]).getContiguous());
+  s.builder().create<kernel::LayerNormOp>(op.getLoc(), (*in)[0], (*in)[1],
+                                          (*in)[2], y, op.getEpsilonAttr(),
                                           FlatSymbolRefAttr());
   s.map(op.getResult(), y);
   return success();
 }
 
 LogicalResult lowerAddNorm(loom::AddNormOp op, KernelLoweringState &s) {
-  FailureOr<Value> x = s.buffer(op, op.getInput());
-  FailureOr<Value> r = s.buffer(op, op.getResidual());
-  FailureOr<Value> g = s.buffer(op, op.getGamma());
-  FailureOr<Value> b = s.buffer(op, op.getBeta());
-  if (failed(x) || failed(r) || failed(g) || failed(b))
+  auto in = s.buffers(op, op->getOperands()); // x, residual, gamma, beta
+  if (failed(in))
     return failure();
-  BufferType type = bufferType(*x).getContiguous();
+  BufferType type = bufferType((*in)[0]).getContiguous();
   Value y = s.destination(op.getResult(), type);
   Value sum = op.getSum() ? s.destination(op.getSum(), type) : Value();
-  s.builder().create<kernel::AddNormOp>(op.getLoc(), *x, *r, *g, *b, y, sum,
+  s.builder().create<kernel::AddNormOp>(op.getLoc(), (*in)[0], (*in)[1],
+                                        (*in)[2], (*in)[3], y, sum,
                                         op.getEpsilonAttr(),
                                         FlatSymbolRefAttr());
   s.map(op.getResult(), y);
@@ -284,12 +284,12 @@ LogicalResult lowerAddNorm(loom::AddNormOp op, KernelLoweringState &s) {
 }
 
 LogicalResult lowerAdd(loom::AddOp op, KernelLoweringState &s) {
-  FailureOr<Value> a = s.buffer(op, op.getLhs());
-  FailureOr<Value> b = s.buffer(op, op.getRhs());
-  if (failed(a) || failed(b))
+  auto in = s.buffers(op, op->getOperands()); // lhs, rhs
+  if (failed(in))
     return failure();
-  Value out = s.destination(op.getResult(), bufferType(*a).getContiguous());
-  s.builder().create<kernel::AddOp>(op.getLoc(), *a, *b, out,
+  Value out =
+      s.destination(op.getResult(), bufferType((*in)[0]).getContiguous());
+  s.builder().create<kernel::AddOp>(op.getLoc(), (*in)[0], (*in)[1], out,
                                     FlatSymbolRefAttr());
   s.map(op.getResult(), out);
   return success();

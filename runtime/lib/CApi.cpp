@@ -68,19 +68,23 @@ loom_status forward(loom_model *handle, int64_t batch, int64_t srcMax,
     int architecture = m.description().architectureBit();
     Frame f(m);
     f.batch = batch;
+    // One side's tokens and lengths, checked, into the frame.
+    auto bind = [&](const char *what, const int32_t *tokens,
+                    const int32_t *lengths, int64_t length, int64_t vocab,
+                    InputSlot tokenSlot, InputSlot lengthSlot) {
+      f.inputs[int(tokenSlot)] = tokens;
+      f.inputs[int(lengthSlot)] = lengths;
+      return m.checkTokens(what, tokens, lengths, batch, length, vocab);
+    };
     if (architecture != LOOM_ARCH_DECODER) {
-      LOOM_RETURN_IF_ERROR(
-          m.checkTokens("src", src, srcLen, batch, srcMax, info.src_vocab));
       f.sourceLength = srcMax;
-      f.inputs[int(InputSlot::src)] = src;
-      f.inputs[int(InputSlot::src_len)] = srcLen;
+      LOOM_RETURN_IF_ERROR(bind("src", src, srcLen, srcMax, info.src_vocab,
+                                InputSlot::src, InputSlot::src_len));
     }
     if (architecture != LOOM_ARCH_ENCODER) {
-      LOOM_RETURN_IF_ERROR(
-          m.checkTokens("tgt", tgt, tgtLen, batch, tgtMax, info.tgt_vocab));
       f.targetLength = tgtMax;
-      f.inputs[int(InputSlot::tgt)] = tgt;
-      f.inputs[int(InputSlot::tgt_len)] = tgtLen;
+      LOOM_RETURN_IF_ERROR(bind("tgt", tgt, tgtLen, tgtMax, info.tgt_vocab,
+                                InputSlot::tgt, InputSlot::tgt_len));
     }
     f.outputs[int(OutputSlot::out)] = out;
     return runPlan(m, PlanFunctionId::forward, f);

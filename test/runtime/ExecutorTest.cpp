@@ -72,12 +72,24 @@ void describeToy(ModelDescription *d) {
 }
 const ModelDescription kToy = describeModel(describeToy);
 
+/// A frame of the toy model with these sizes.
+struct ToyCall {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Frame> frame;
+  ToyCall(int64_t batch, int64_t source, int64_t target) {
+    auto seeded = Model::seeded(kToy, 1, 1);
+    EXPECT_TRUE(seeded.ok());
+    model = std::move(seeded.value());
+    frame = std::make_unique<Frame>(*model);
+    frame->batch = batch;
+    frame->sourceLength = source;
+    frame->targetLength = target;
+  }
+};
+
 TEST(ExecutorTest, ViewsResolveSymbolsAndWindowRows) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
-  Frame f(**model);
-  f.batch = 2;
-  f.sourceLength = 3;
+  ToyCall call(2, 3, 0);
+  Frame &f = *call.frame;
   float data[48];
   View v = exec::shaped(&f, data, Element::f32, {dims::B, dims::S, 8});
   EXPECT_EQ(v.rank, 3);
@@ -102,14 +114,11 @@ TEST(ExecutorTest, ViewsResolveSymbolsAndWindowRows) {
 }
 
 TEST(ExecutorTest, KernelsGetFoldedStridedDescriptors) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
-  Frame f(**model);
-  f.batch = 2;
-  f.sourceLength = 3;
+  ToyCall call(2, 3, 0);
+  Frame &f = *call.frame;
   std::vector<float> out(2 * 3 * 4, -1.0f);
   f.outputs[int(OutputSlot::out)] = out.data();
-  Status s = runPlan(**model, PlanFunctionId::forward, f);
+  Status s = runPlan(*call.model, PlanFunctionId::forward, f);
   ASSERT_TRUE(s.ok()) << s.toString();
   EXPECT_EQ(f.rowsMax, 6);
   for (int row = 0; row < 6; ++row)
@@ -118,13 +127,9 @@ TEST(ExecutorTest, KernelsGetFoldedStridedDescriptors) {
 }
 
 TEST(ExecutorTest, TheFirstKernelFailureIsKeptAndLaterCallsSkipped) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
-  Frame f(**model);
-  f.batch = 1;
-  f.targetLength = 1;
+  ToyCall call(1, 0, 1);
   calls = 0;
-  Status s = runPlan(**model, PlanFunctionId::decode_step, f);
+  Status s = runPlan(*call.model, PlanFunctionId::decode_step, *call.frame);
   EXPECT_EQ(s.code(), LOOM_ERROR_INTERNAL);
   EXPECT_EQ(s.message(),
             "kernel 'failing_add' failed (Halide error -7): bad things");
@@ -132,18 +137,15 @@ TEST(ExecutorTest, TheFirstKernelFailureIsKeptAndLaterCallsSkipped) {
 }
 
 TEST(ExecutorTest, AMissingPlanFunctionIsAnError) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
-  Frame f(**model);
-  f.batch = 1;
-  EXPECT_EQ(runPlan(**model, PlanFunctionId::decode_init, f).code(),
+  ToyCall call(1, 1, 0);
+  EXPECT_EQ(runPlan(*call.model, PlanFunctionId::decode_init, *call.frame)
+                .code(),
             LOOM_ERROR_INTERNAL);
 }
 
 TEST(ExecutorTest, ExtentsPastInt32AreRefusedBeforeTheKernel) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
-  Frame f(**model);
+  ToyCall call(1, 1, 0);
+  Frame &f = *call.frame;
   float one = 0;
   View huge = exec::shaped(&f, &one, Element::f32, {int64_t(1) << 31, 1});
   calls = 0;
@@ -153,15 +155,12 @@ TEST(ExecutorTest, ExtentsPastInt32AreRefusedBeforeTheKernel) {
 }
 
 TEST(ExecutorTest, SessionStateAndCacheAppend) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
   Session session;
   ASSERT_TRUE(session.open(kToy, 2, 5).ok());
   ASSERT_EQ(session.buffers.size(), 1u);
   EXPECT_EQ(session.buffers[0].size(), 2u * 3 * 4);
-  Frame f(**model);
-  f.batch = 2;
-  f.targetLength = 1;
+  ToyCall call(2, 5, 1);
+  Frame &f = *call.frame;
   f.session = &session;
   View cache = exec::state(&f, 0);
   const float rows[] = {1, 2, 3, 4, 99, 99, 5, 6, 7, 8, 99, 99}; // stride 6
@@ -177,11 +176,8 @@ TEST(ExecutorTest, SessionStateAndCacheAppend) {
 }
 
 TEST(ExecutorTest, StepLengthsAreStepPlusOne) {
-  auto model = Model::seeded(kToy, 1, 1);
-  ASSERT_TRUE(model.ok());
-  Frame f(**model);
-  f.batch = 3;
-  View lengths = exec::stepLengths(&f, 4);
+  ToyCall call(3, 0, 1);
+  View lengths = exec::stepLengths(call.frame.get(), 4);
   EXPECT_EQ(lengths.element, Element::i32);
   EXPECT_EQ(lengths.extent[0], 3);
   EXPECT_EQ(static_cast<int32_t *>(lengths.data)[2], 5);

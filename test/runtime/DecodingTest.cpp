@@ -18,8 +18,9 @@ TEST(DecodingTest, TranslatePadsAfterEosAndStopsAtMaxNew) {
   // Row 0 says 5, 2 (eos); row 1 says 7 forever.
   DecodeStep scripted = [](int64_t t, const int32_t *tokens, int32_t *next) {
     for (int64_t b = 0; b < 2; ++b) {
-      if (t == 0)
+      if (t == 0) {
         EXPECT_EQ(tokens[b], 1) << "translate starts from bos";
+      }
       next[b] = b == 0 ? (t == 0 ? 5 : 2) : 7;
     }
     return Status();

@@ -147,8 +147,8 @@ LogicalResult decodeSelfAttention(FunctionBuilder &fb, AttentionOp op,
       op.getMask() != MaskKind::causal_key_padding)
     return op.emitOpError("a target-side self-attention must be causal to be "
                           "decoded with a cache");
-  auto cached = [&](Value heads, StringRef name) {
-    auto split = heads.getDefiningOp<SplitHeadsOp>();
+  auto cached = [&](Value view, StringRef name) {
+    auto split = view.getDefiningOp<SplitHeadsOp>();
     Value rows = fb.lookup(split.getSource());
     BufferType type = cast<BufferType>(rows.getType());
     auto cacheType = BufferType::get(
@@ -156,12 +156,12 @@ LogicalResult decodeSelfAttention(FunctionBuilder &fb, AttentionOp op,
     Value cache = fb.b.create<StateOp>(op.getLoc(), cacheType,
                                        (name + "." + Twine(index)).str());
     fb.b.create<CacheAppendOp>(op.getLoc(), rows, cache, step);
-    auto view = BufferType::get(fb.b.getContext(),
-                                {kBatch, split.getHeads(), maxLen,
-                                 type.getDims().back() / split.getHeads()},
-                                type.getElementType(), true, 0);
-    return fb.b.create<SplitHeadsOp>(op.getLoc(), view, cache,
-                                     split.getHeads());
+    int64_t heads = split.getHeadsAttr().getInt();
+    auto viewType = BufferType::get(fb.b.getContext(),
+                                    {kBatch, heads, maxLen,
+                                     type.getDims().back() / heads},
+                                    type.getElementType(), true, 0);
+    return fb.b.create<SplitHeadsOp>(op.getLoc(), viewType, cache, heads);
   };
   Value k = cached(op.getK(), "self_keys"), v = cached(op.getV(), "self_values");
   fb.b.create<AttentionOp>(

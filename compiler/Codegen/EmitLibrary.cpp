@@ -89,7 +89,9 @@ LogicalResult compileAndLink(const Toolchain &tc, StringRef work,
   std::vector<std::string> compileGlue = common, compileExports = common;
   compileGlue.insert(compileGlue.end(), {(work + "/glue.cpp").str(), "-o", glue});
   compileExports.insert(compileExports.end(),
-                        {"-DLOOM_MODEL_NAME=" + name.str(),
+                        // `name` is pasted, never expanded: a model called
+                        // errno or EOF exports errno_create, EOF_create.
+                        {"-DLOOM_FN(fn)=" + name.str() + "_##fn",
                          "-DLOOM_MODEL_ARCH=" + std::to_string(architecture),
                          tc.exportsSource, "-o", exports});
   std::string log;
@@ -150,19 +152,34 @@ LogicalResult loom::emitLibrary(ModuleOp planned, const Toolchain &tc,
   llvm::SmallString<128> outDir(outDirArg);
   llvm::sys::fs::make_absolute(outDir);
   bool created = !llvm::sys::fs::exists(outDir);
+  // The parents create_directories is about to make (-o new/dir): on
+  // failure they go too, innermost first, each only while still empty.
+  std::vector<std::string> createdParents;
+  for (StringRef dir = llvm::sys::path::parent_path(outDir);
+       !dir.empty() && !llvm::sys::fs::exists(dir);
+       dir = llvm::sys::path::parent_path(dir))
+    createdParents.push_back(dir.str());
+  llvm::SmallString<128> work;
+  bool published = false;
+  // Set up before the first directory is made: every failure from here on,
+  // creating the work directory included, undoes what was made.
+  auto cleanup = llvm::make_scope_exit([&] {
+    if (!work.empty())
+      llvm::sys::fs::remove_directories(work);
+    if (created && !published) {
+      llvm::sys::fs::remove_directories(outDir);
+      for (const std::string &dir : createdParents)
+        llvm::sys::fs::remove(dir); // fails, harmlessly, unless empty
+    }
+  });
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create '" + outDir + "': " + ec.message());
-  llvm::SmallString<128> work;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
-          outDir + "/.loomc-" + name, work))
+          outDir + "/.loomc-" + name, work)) {
+    work.clear();
     return fail("cannot create a work directory in '" + outDir +
                 "': " + ec.message());
-  bool published = false;
-  auto cleanup = llvm::make_scope_exit([&] {
-    llvm::sys::fs::remove_directories(work);
-    if (created && !published)
-      llvm::sys::fs::remove_directories(outDir);
-  });
+  }
   std::string apiHeader = apiHeaderPath(tc);
   if (apiHeader.empty())
     return fail("loom_model_api.h not found in the include directories");

@@ -11,16 +11,33 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SMLoc.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace llvm {
+class MemoryBuffer;
 class SourceMgr;
 } // namespace llvm
 
 namespace loom {
+
+// Limits on a spec (README, "Model specs").
+/// Bytes in a spec file (readSpecFile; parseModelSpec refuses a larger
+/// buffer too). Real specs are under 2 KB; the limit keeps an endless or
+/// huge file from being read into memory.
+constexpr size_t kMaxSpecBytes = size_t(1) << 20;
+/// Characters that can open a level of llvm::yaml's recursion ('[', '{',
+/// ',', '-', '?', ':', '.'; SpecText.cpp). A real spec has about 40; the
+/// bound keeps a spec of a million '[' from overflowing the parser's stack.
+constexpr unsigned kMaxSpecIndicators = 1000;
+/// Diagnostics printed per spec; one more line counts the rest.
+constexpr unsigned kMaxSpecDiagnostics = 20;
+/// Characters in `name`: lib<name>.so and loomc's work directory
+/// .loomc-<name>-XXXXXX must fit in a 255-byte file name, with room to spare.
+constexpr size_t kMaxModelNameLength = 100;
 
 struct ModelSpec {
   std::string name;
@@ -52,6 +69,14 @@ struct ModelSpec {
 /// problem is reported through `sourceMgr` as `file:line:col: error: ...` on
 /// the offending line; returns std::nullopt if there was any error.
 std::optional<ModelSpec> parseModelSpec(llvm::SourceMgr &sourceMgr);
+
+/// Reads the spec file at `path`. It is opened without blocking and checked
+/// with fstat before any read: anything but a regular file (a FIFO, a device,
+/// a directory) is refused, and so is a file over kMaxSpecBytes (also when it
+/// grows while being read). On failure returns null and sets `error` to a
+/// message that names `path`.
+std::unique_ptr<llvm::MemoryBuffer> readSpecFile(llvm::StringRef path,
+                                                 std::string &error);
 
 } // namespace loom
 

@@ -2,10 +2,14 @@
 //
 // Reads a spec with llvm::yaml so that every problem can be reported on the
 // line that causes it, through the SourceMgr, as `file:line:col: error: ...`.
-// All problems found are reported, not just the first.
+// All problems found are counted; the first kMaxSpecDiagnostics are printed.
+// The raw text is checked first (SpecText.cpp): llvm::yaml only ever sees
+// UTF-8 text of bounded size and nesting.
 //
 //===----------------------------------------------------------------------===//
 #include "Import/ModelSpec.h"
+#include "Import/SpecText.h"
+#include "loom/loom_model_api.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
@@ -130,6 +134,59 @@ bool isCIdentifier(StringRef s) {
   return !keywords.contains(s);
 }
 
+/// The suffixes of the symbols every library exports (`<name>_create`, ...).
+const char *const kApiSuffixes[] = {
+#define LOOM_SUFFIX(fn, ...) #fn,
+    LOOM_API_FUNCTIONS(LOOM_SUFFIX)
+#undef LOOM_SUFFIX
+};
+
+/// Functions named `<word>_<suffix>`, for a suffix above, in the libraries a
+/// model library is linked or loaded with: the dynamic symbols of glibc
+/// 2.36, libstdc++, libgcc_s and TBB on Debian 12 that end in one (all are
+/// glibc's). A model named `pthread` would export `pthread_create` (its
+/// exports do not even compile next to <pthread.h>) and, loaded first, would
+/// replace the C library's for every later lookup.
+const char *const kSystemSymbols[] = {
+    "argz_create",      "authdes_create",   "authdes_pk_create",
+    "authnone_create",  "authunix_create",  "clnt_create",
+    "clntraw_create",   "clnttcp_create",   "clntudp_create",
+    "clntunix_create",  "epoll_create",     "malloc_info",
+    "memfd_create",     "obstack_free",     "pkey_free",
+    "printf_size_info", "pthread_create",   "pthread_key_create",
+    "svcfd_create",     "svcraw_create",    "svctcp_create",
+    "svcudp_create",    "svcunix_create",   "svcunixfd_create",
+    "thrd_create",      "timer_create",     "timerfd_create",
+    "tss_create",       "xdr_free",         "xdrmem_create",
+    "xdrrec_create",    "xdrstdio_create",
+};
+
+/// Why `name` (already a C identifier) cannot name a library, if it cannot.
+std::optional<std::string> badModelName(StringRef name) {
+  if (name.size() > loom::kMaxModelNameLength)
+    return ("'name' is " + Twine(name.size()) + " characters long; at most " +
+            Twine(loom::kMaxModelNameLength) +
+            " are allowed (it names lib<name>.so and the library's symbols)")
+        .str();
+  // Every library exports <name>_create, <name>_last_error, ...: these
+  // prefixes belong to the runtime linked into it (loom_last_error, the
+  // kernels' loom_* symbols) and to Halide's runtime (halide_*).
+  for (StringRef owner : {"loom", "halide"})
+    if (name == owner || name.starts_with((owner + "_").str()))
+      return ("'name' '" + name + "' is reserved: the symbols of " +
+              (owner == "loom" ? "Loom's runtime" : "Halide's runtime") +
+              " are named " + owner + "_*")
+          .str();
+  for (const char *suffix : kApiSuffixes) {
+    std::string symbol = (name + "_" + suffix).str();
+    if (llvm::is_contained(kSystemSymbols, StringRef(symbol)))
+      return ("'name' '" + name + "' would export '" + symbol +
+              "', which the C library already defines")
+          .str();
+  }
+  return std::nullopt;
+}
+
 class SpecParser {
 public:
   explicit SpecParser(SourceMgr &sm) : sm(sm) {}
@@ -157,12 +214,35 @@ private:
   void warning(SMLoc loc, const Twine &message) {
     diagnostics.push_back({loc, SourceMgr::DK_Warning, message.str()});
   }
+  /// Prints the first kMaxSpecDiagnostics in file order, then one line that
+  /// counts the rest: a spec of a million unknown keys gets 21 lines.
   void printDiagnostics() {
     llvm::stable_sort(diagnostics, [](const Diagnostic &a, const Diagnostic &b) {
       return a.loc.getPointer() < b.loc.getPointer();
     });
-    for (const Diagnostic &d : diagnostics)
-      sm.PrintMessage(d.loc, d.kind, d.message);
+    unsigned hiddenErrors = 0, hiddenWarnings = 0;
+    for (auto [i, d] : llvm::enumerate(diagnostics)) {
+      if (i < loom::kMaxSpecDiagnostics)
+        sm.PrintMessage(d.loc, d.kind, d.message);
+      else
+        ++(d.kind == SourceMgr::DK_Error ? hiddenErrors : hiddenWarnings);
+    }
+    if (hiddenErrors || hiddenWarnings) {
+      auto count = [](unsigned n, StringRef what) {
+        return (Twine(n) + " more " + what + (n == 1 ? "" : "s")).str();
+      };
+      std::string hidden =
+          hiddenErrors && hiddenWarnings
+              ? count(hiddenErrors, "error") + " and " +
+                    count(hiddenWarnings, "warning")
+              : hiddenErrors ? count(hiddenErrors, "error")
+                             : count(hiddenWarnings, "warning");
+      // Located at the first one not shown.
+      sm.PrintMessage(diagnostics[loom::kMaxSpecDiagnostics].loc,
+                      SourceMgr::DK_Note,
+                      hidden + " not shown (only the first " +
+                          Twine(loom::kMaxSpecDiagnostics) + " are printed)");
+    }
     diagnostics.clear();
   }
   std::optional<ModelSpec> parseSpec();
@@ -174,6 +254,7 @@ private:
   }
 
   void readMapping(yaml::MappingNode *mapping);
+  bool refuseUnsupported(yaml::Node *node, SMLoc fallback);
   void assign(const SpecKey &key, const Entry &entry, bool fromDefault);
   void checkModel(SMLoc mappingLoc);
 
@@ -186,6 +267,8 @@ private:
   SourceMgr &sm;
   ModelSpec spec;
   StringMap<Entry> entries;
+  /// Every known key given, where; its value may have been refused.
+  StringMap<SMLoc> givenKeys;
   SMLoc bufferStart, firstKeyLoc;
   std::vector<Diagnostic> diagnostics;
   unsigned errors = 0;
@@ -202,6 +285,37 @@ std::optional<ModelSpec> SpecParser::parseSpec() {
   spec.path = buffer->getBufferIdentifier().str();
   SMLoc start = bufferStart = SMLoc::getFromPointer(buffer->getBufferStart());
 
+  // readSpecFile already refuses larger files; this guards other callers.
+  if (buffer->getBufferSize() > loom::kMaxSpecBytes) {
+    error(start, "the spec is " + Twine(buffer->getBufferSize()) +
+                     " bytes: a spec may be at most " +
+                     Twine(loom::kMaxSpecBytes) + " bytes (1 MiB)");
+    return std::nullopt;
+  }
+  if (std::optional<loom::SpecTextProblem> problem =
+          loom::checkSpecText(buffer->getBuffer())) {
+    error(SMLoc::getFromPointer(problem->where), problem->message);
+    return std::nullopt;
+  }
+
+  // llvm::yaml prints its own errors through the SourceMgr: collect them
+  // with ours, so that all come out in file order under the same limit.
+  struct Capture {
+    SourceMgr &sm;
+    SourceMgr::DiagHandlerTy handler;
+    void *context;
+    ~Capture() { sm.setDiagHandler(handler, context); }
+  } capture{sm, sm.getDiagHandler(), sm.getDiagContext()};
+  sm.setDiagHandler(
+      [](const SMDiagnostic &d, void *self) {
+        auto *parser = static_cast<SpecParser *>(self);
+        parser->diagnostics.push_back(
+            {d.getLoc(), d.getKind(), d.getMessage().str()});
+        if (d.getKind() == SourceMgr::DK_Error)
+          ++parser->errors;
+      },
+      this);
+
   yaml::Stream stream(buffer->getMemBufferRef(), sm);
   auto doc = stream.begin();
   yaml::Node *root = doc == stream.end() ? nullptr : doc->getRoot();
@@ -213,7 +327,10 @@ std::optional<ModelSpec> SpecParser::parseSpec() {
     return std::nullopt;
   }
   auto *mapping = dyn_cast<yaml::MappingNode>(root);
-  if (!mapping) {
+  if (refuseUnsupported(root, start)) {
+    root->skip();
+    mapping = nullptr;
+  } else if (!mapping) {
     error(startOf(root, start),
           "expected a mapping of spec keys (key: value lines)");
     root->skip();
@@ -244,7 +361,7 @@ std::optional<ModelSpec> SpecParser::parseSpec() {
     } else if (key.defaultText) {
       assign(key, Entry{mappingLoc, mappingLoc, key.defaultText, false},
              /*fromDefault=*/true);
-    } else {
+    } else if (!givenKeys.count(key.name)) {
       error(mappingLoc, Twine("missing required key '") + key.name + "'");
     }
   }
@@ -258,10 +375,48 @@ std::optional<ModelSpec> SpecParser::parseSpec() {
   return spec;
 }
 
+/// Tags, aliases and block scalars are YAML that a spec has no use for; each
+/// is refused on its own line rather than misread. Tags in particular are
+/// refused, not applied: a value's type is the one kSpecKeys gives its key,
+/// and a tag could only restate it (`!!int 16`) or contradict it (`!!str 16`
+/// would otherwise be read as the integer 16, while "16" is refused as a
+/// string).
+bool SpecParser::refuseUnsupported(yaml::Node *node, SMLoc fallback) {
+  if (!node)
+    return false;
+  // The tag's and alias's text point into the buffer: report them there
+  // (llvm::yaml starts such a node's range at the token after them).
+  StringRef tag = node->getRawTag();
+  if (!tag.empty()) {
+    error(SMLoc::getFromPointer(tag.data()),
+          "YAML tags such as '" + tag +
+              "' are not supported in a spec: write the value alone");
+    return true;
+  }
+  if (auto *alias = dyn_cast<yaml::AliasNode>(node)) {
+    error(SMLoc::getFromPointer(alias->getName().data() - 1),
+          "YAML aliases ('*" + alias->getName() +
+              "') are not supported in a spec: write the value itself");
+    return true;
+  }
+  if (isa<yaml::BlockScalarNode>(node)) {
+    error(fallback, "block scalars ('|' or '>') are not supported in a spec: "
+                    "write the value on the key's line");
+    return true;
+  }
+  return false;
+}
+
 void SpecParser::readMapping(yaml::MappingNode *mapping) {
   for (yaml::KeyValueNode &kv : *mapping) {
-    auto *keyNode = dyn_cast_or_null<yaml::ScalarNode>(kv.getKey());
+    yaml::Node *keyAny = kv.getKey();
+    auto *keyNode = dyn_cast_or_null<yaml::ScalarNode>(keyAny);
     yaml::Node *value = kv.getValue();
+    if (refuseUnsupported(keyAny, bufferStart)) {
+      if (value)
+        value->skip();
+      continue;
+    }
     if (!keyNode) {
       if (kv.getKey())
         error(startOf(kv.getKey(), bufferStart), "expected a plain key name");
@@ -284,11 +439,17 @@ void SpecParser::readMapping(yaml::MappingNode *mapping) {
         value->skip();
       continue;
     }
-    if (entries.count(name)) {
+    if (givenKeys.count(name)) {
       error(keyLoc, Twine("duplicate key '") + name + "' (first given on line " +
-                        Twine(lineOf(entries[name].keyLoc)) + ")");
+                        Twine(lineOf(givenKeys[name])) + ")");
       if (value)
         value->skip();
+      continue;
+    }
+    // Given, even if its value is refused below: not "missing" as well.
+    givenKeys[name] = keyLoc;
+    if (refuseUnsupported(value, keyLoc)) {
+      value->skip();
       continue;
     }
     auto *scalar = dyn_cast_or_null<yaml::ScalarNode>(value);
@@ -320,17 +481,23 @@ void SpecParser::assign(const SpecKey &key, const Entry &entry,
   };
   switch (key.type) {
   case KeyType::Integer: {
+    // YAML's decimal integers: an optional sign, then digits ("+16" is 16).
+    StringRef digits = text;
+    bool negative = digits.consume_front("-");
+    if (!negative)
+      digits.consume_front("+");
+    if (entry.quoted || digits.empty() || !all_of(digits, isDigit)) {
+      bad("an integer");
+      return;
+    }
     int64_t value;
-    if (entry.quoted || text.getAsInteger(10, value)) {
-      bool digits = !text.empty() && all_of(text.drop_front(text[0] == '-' ||
-                                                            text[0] == '+'),
-                                            isDigit);
-      if (!entry.quoted && digits)
-        error(entry.valueLoc, Twine("'") + key.name + "' value " + text +
-                                  " is too large (limit " +
-                                  Twine(int64_t(key.max)) + ")");
-      else
-        bad("an integer");
+    if (text.drop_front(text[0] == '+').getAsInteger(10, value)) {
+      // A well-formed integer that does not fit in 64 bits.
+      error(entry.valueLoc,
+            Twine("'") + key.name + "' value " + text + " is too " +
+                (negative ? "small (minimum " + Twine(int64_t(key.min))
+                          : "large (limit " + Twine(int64_t(key.max))) +
+                ")");
       return;
     }
     if (!fromDefault && (value < key.min || value > key.max)) {
@@ -390,6 +557,11 @@ void SpecParser::assign(const SpecKey &key, const Entry &entry,
                 entry.text + "'");
       return;
     }
+    if (StringRef(key.name) == "name")
+      if (std::optional<std::string> why = badModelName(text)) {
+        error(entry.valueLoc, *why);
+        return;
+      }
     spec.*std::get<std::string ModelSpec::*>(key.field) = text.str();
     return;
   case KeyType::Choice: {

@@ -1,6 +1,6 @@
 //===- ModelExports.cpp - the C API of one generated library --------------===//
 //
-// Compiled once per library by loomc, with -DLOOM_MODEL_NAME=<name> and
+// Compiled once per library by loomc, with -D'LOOM_FN(fn)=<name>_##fn' and
 // -DLOOM_MODEL_ARCH=<the LOOM_ARCH_* bit of its architecture>: defines
 // <name>_create, <name>_forward, ... over loom::capi, for the model that
 // the library's generated loom_describe() describes. Every function of
@@ -10,13 +10,11 @@
 //===----------------------------------------------------------------------===//
 #include "loom/runtime/CApi.h"
 
-#if !defined(LOOM_MODEL_NAME) || !defined(LOOM_MODEL_ARCH)
-#error "compile with -DLOOM_MODEL_NAME=<name> -DLOOM_MODEL_ARCH=<LOOM_ARCH_*>"
+// LOOM_FN pastes the name as one token (<name>_ ## fn) so that a name some
+// header defines as a macro (errno, EOF, NULL) is never expanded.
+#if !defined(LOOM_FN) || !defined(LOOM_MODEL_ARCH)
+#error "compile with -D'LOOM_FN(fn)=<name>_##fn' -DLOOM_MODEL_ARCH=<LOOM_ARCH_*>"
 #endif
-
-#define LOOM_PASTE(name, fn) name##_##fn
-#define LOOM_EXPAND(name, fn) LOOM_PASTE(name, fn)
-#define LOOM_FN(fn) LOOM_EXPAND(LOOM_MODEL_NAME, fn)
 
 /// The generated glue's description of this model.
 void loom_describe(loom::ModelDescription *description);

@@ -2,12 +2,16 @@
 //
 // Every input must end in either a refused spec (diagnostics, no crash) or
 // an imported module that verifies and survives the fusion pipeline, the
-// plan pipeline and the lowering to EmitC. Two ways to run it:
+// plan pipeline and the lowering to EmitC. Runs of the tokens llvm::yaml
+// recurses on reach the pre-check's limit (SpecText.cpp), so a stack
+// overflow below it would show here. Two ways to run it:
 //   - built with clang -fsanitize=fuzzer: LLVMFuzzerTestOneInput is the
 //     libFuzzer target;
 //   - otherwise: `loom-spec-fuzz --iterations=N --seed=S` mutates seed specs
-//     deterministically (byte edits, line edits, boundary numbers), so the
-//     test suite exercises the same checks on every build.
+//     deterministically (byte edits, line edits, boundary and hostile
+//     values, runs of nesting tokens, encoding mistakes) and strings YAML
+//     pieces together, so the test suite exercises the same checks on every
+//     build.
 //
 //===----------------------------------------------------------------------===//
 #include "Import/SpecImporter.h"
@@ -81,7 +85,43 @@ const char *const kValues[] = {
     "2147483648", "9223372036854775808", "1e309", "nan", "0.5",
     "",       "~",    "[1]",   "{a: 1}", "\"16\"",  "true",
     "encoder", "decoder", "gelu", "x y", "'a'", "- 1", "&a 1", "*a",
+    "+16",    "+0.5", "-9223372036854775809", "!!str 16", "!!int 16",
+    "!!str",  "|\n  16", ">-\n  gelu", "[[[[[[[[[1]]]]]]]]]", "[,,,,,,,,,]",
+    "loom",   "loom_x", "halide", "halide_y", "pthread",
+    "a0123456789012345678901234567890123456789012345678901234567890123456789"
+    "0123456789012345678901234567890",
 };
+
+/// Text inserted by the run mutation: each is a way to nest, repeat a token
+/// the YAML parser recurses on, or hide one of those in a comment, a quoted
+/// or block scalar.
+const char *const kRuns[] = {"[", "{", "- ", "? ", ": ", ",", "...\n", " ",
+                             "\n", "# [", "\"[", "'[", "|\n", "!!str ",
+                             "&a ", "a: ", "\n  "};
+
+/// Bytes inserted by the encoding mutation (which also inserts a NUL byte):
+/// UTF-8 and UTF-16 byte-order marks, a bad UTF-8 byte, NEL (allowed), a C1
+/// control character, a tab, a CR.
+const char *const kBytes[] = {"\xEF\xBB\xBF", "\xFE\xFF", "\xFF\xFE", "\xFF",
+                              "\xC2\x85", "\xC2\x80", "\t", "\r"};
+
+/// Pieces of YAML: indicators, scalars of each style, comments, document
+/// markers, directives, indentation. Strings of them, without a spec's
+/// shape, exercise the pre-check's copy of llvm::yaml's scanner.
+const char *const kPieces[] = {
+    " ",   "\n",  "\n  ", "\n    ", "\t",  "\r\n", "- ",   "? ",   ": ",
+    "-",   "?",   ":",     ",",       "[",   "]",    "{",    "}",    "a",
+    "b: ", "1",   "a:b",   "'x'",     "''",  "'",    "\"y\"", "\"",   "\\",
+    " #",  "#",   "|\n",  ">-\n",    "|2",  "&a ",  "*a ",  "!t ",  "!!",
+    "!<",  ">",   "|",     "\n...\n", "...", "\n---\n", "%YAML 1.2\n",
+    "%TAG ! x\n", "%",   "@",       "\xC3\xA9"};
+
+std::string randomYaml(std::mt19937 &rng) {
+  std::string text;
+  for (unsigned n = 1 + rng() % 60; n; --n)
+    text += kPieces[rng() % std::size(kPieces)];
+  return text;
+}
 
 /// One random edit of `text`.
 std::string mutate(std::string text, std::mt19937 &rng) {
@@ -94,7 +134,7 @@ std::string mutate(std::string text, std::mt19937 &rng) {
     lines.push_back(text.substr(start, end - start));
     start = end + 1;
   }
-  switch (rng() % 6) {
+  switch (rng() % 8) {
   case 0: // flip a byte
     if (!text.empty())
       text[pick(text.size())] = char(rng() % 256);
@@ -122,6 +162,24 @@ std::string mutate(std::string text, std::mt19937 &rng) {
     return text;
   case 5: // truncate
     return text.substr(0, pick(text.size() + 1));
+  case 6: { // insert a run of a nesting or repeated token, around the limit
+    std::string run;
+    // Mostly short runs; one in eight reaches the indicator limit, where
+    // llvm::yaml recurses deepest on a spec it is still given.
+    size_t longest = rng() % 8 ? 24 : loom::kMaxSpecIndicators + 50;
+    for (size_t n = 1 + pick(longest); n; --n)
+      run += kRuns[pick(std::size(kRuns))];
+    text.insert(pick(text.size() + 1), run);
+    return text;
+  }
+  case 7: { // insert an encoding mistake (a NUL byte among them)
+    size_t which = pick(std::size(kBytes) + 1);
+    std::string bytes = which == std::size(kBytes)
+                            ? std::string(1, '\0')
+                            : std::string(kBytes[which]);
+    text.insert(pick(text.size() + 1), bytes);
+    return text;
+  }
   }
   std::string out;
   for (const std::string &line : lines)
@@ -139,16 +197,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #ifndef LOOM_LIBFUZZER
 int main(int argc, char **argv) {
   llvm::cl::opt<unsigned> iterations("iterations", llvm::cl::init(2000),
-                                     llvm::cl::desc("mutated specs to try"));
+                                     llvm::cl::desc("inputs to try"));
   llvm::cl::opt<unsigned> seed("seed", llvm::cl::init(1),
                                llvm::cl::desc("random seed"));
   llvm::cl::ParseCommandLineOptions(argc, argv, "Loom spec parser fuzzer\n");
   std::mt19937 rng(seed);
   unsigned counts[3] = {0, 0, 0};
   for (unsigned i = 0; i < iterations; ++i) {
-    std::string text = kSeeds[i % std::size(kSeeds)];
-    for (unsigned edits = 1 + rng() % 4; edits; --edits)
-      text = mutate(text, rng);
+    // Every fourth input is YAML pieces; the others are mutated specs.
+    std::string text;
+    if (i % 4 == 3) {
+      text = randomYaml(rng);
+    } else {
+      text = kSeeds[i % std::size(kSeeds)];
+      for (unsigned edits = 1 + rng() % 4; edits; --edits)
+        text = mutate(text, rng);
+    }
     ++counts[int(checkOne(text))];
   }
   llvm::outs() << iterations << " inputs: " << counts[int(Outcome::Accepted)]

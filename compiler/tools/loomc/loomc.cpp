@@ -17,10 +17,10 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace llvm;
@@ -131,8 +131,10 @@ int main(int argc, char **argv) {
                          : "nothing to do: give -o DIR or --emit=STAGE (see "
                            "--help for the stages)");
 
+  // Not mlir::openInputFile: it would block on a FIFO and read /dev/zero
+  // until memory runs out. readSpecFile reads regular files of bounded size.
   std::string message;
-  auto buffer = mlir::openInputFile(specPath, &message);
+  std::unique_ptr<MemoryBuffer> buffer = loom::readSpecFile(specPath, message);
   if (!buffer)
     return fail(message);
   SourceMgr sourceMgr;

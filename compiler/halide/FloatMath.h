@@ -4,21 +4,55 @@
 // not exist (erf). These are polynomial versions that vectorise and stay accurate
 // to a few ulp; the coefficients were fitted with mpmath.chebyfit (Chebyshev
 // least squares, 40 digits) and the accuracy is checked by loom-kernel-check.
+//
+// NaN and Inf: the kernels must compute as PyTorch does (NaN in, NaN out), but
+// Halide 14 compiles every float operation with LLVM's fast-math flags,
+// nnan and ninf included (CodeGen_LLVM::init_context), so LLVM may assume no
+// float is NaN: `min`/`max` (lowered to a compare and a select) may drop a NaN
+// operand, an ordered compare may be flipped into an unordered one, and
+// `x != x` is folded to false (Halide's own simplifier does that first).
+// Halide's is_nan() avoids this by making its whole argument strict_float,
+// which recomputes the argument without fast math and switches the module's
+// global float options to strict. So every decision that must see a NaN is
+// taken on the float's bits, with integer operations that no fast-math flag
+// touches (isNan below); plain arithmetic (+, *, fma, /, sqrt) propagates NaN
+// and Inf by itself and needs nothing.
 #pragma once
 
 #include <Halide.h>
 
 namespace loom::halide {
 
+/// x is a NaN (either sign): |bits| above the bits of +Inf. An integer and and
+/// compare (one more op than an unordered float compare, and never folded).
+inline Halide::Expr isNan(Halide::Expr x) {
+  using namespace Halide;
+  Expr magnitude = reinterpret<uint32_t>(x) & Expr(uint32_t(0x7fffffff));
+  return magnitude > Expr(uint32_t(0x7f800000));
+}
+
+/// `value` where x is a number, x itself (the NaN) where x is NaN: how a
+/// function whose formula could lose a NaN argument (a clamp, a compare)
+/// passes it on.
+inline Halide::Expr keepNan(Halide::Expr x, Halide::Expr value) {
+  return Halide::select(isNan(x), x, value);
+}
+
 /// exp(x) for float32: 2^n * p(r), r = x - n ln2 in [-ln2/2, ln2/2], degree-6
 /// polynomial (fit error 2e-9 relative, ~1 ulp after rounding). Returns 0 below
-/// -87.3 (where expf goes subnormal) and saturates at 88.7.
+/// -87.3 (where expf goes subnormal), -Inf included, and +Inf above 88.37
+/// (n = 128; expf overflows at 88.72, but every caller passes x <= 0 or a
+/// NaN), +Inf included. NaN gives NaN, at the cost of one integer op:
+/// n comes from the clamped x (a clamp may drop a NaN), but r from x itself,
+/// so a NaN x makes r, p and the result NaN; and the "x < -87.3" test is a
+/// range check on x's bits, which a NaN (either sign) is outside of, where a
+/// float compare could be folded either way under fast math.
 inline Halide::Expr fastExp(Halide::Expr x) {
   using namespace Halide;
   Expr xc = clamp(x, -87.3f, 88.7f);
   Expr n = floor(xc * 1.44269504088896341f + 0.5f);
   // Cody-Waite: ln2 split in a part exact in float and a correction.
-  Expr r = xc - n * 0.693359375f;
+  Expr r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   Expr p = 0.0013941108433972674f;
   p = p * r + 0.008375126398153335f;
@@ -28,13 +62,21 @@ inline Halide::Expr fastExp(Halide::Expr x) {
   p = p * r + 1.000000037716214f;
   p = p * r + 1.0f;
   Expr scale = reinterpret<float>((cast<int32_t>(n) + 127) << 23);
-  return select(x < -87.3f, 0.0f, p * scale);
+  // x in [-Inf, -87.3): its bits as int32 in (bits(-87.3f), bits(-Inf)] =
+  // (0xc2ae999a, 0xff800000] (negative floats grow towards -1 with their
+  // magnitude; -NaN lies above -Inf); LLVM turns the two compares into one
+  // subtract and one unsigned compare.
+  Expr bits = reinterpret<int32_t>(x);
+  Expr below = bits > -1028744806 && bits <= -8388608;
+  return select(below, 0.0f, p * scale);
 }
 
 /// erf(x) for float32, max abs error ~1e-7 (checked against double erf).
 /// |x| <= 1: x * P(x^2) (degree 6, fit error 1.2e-9).
 /// 1 < |x| < 4: 1 - exp(-x^2) * R(u), R = erfc(x) e^{x^2}, u = (x - 2.5)/1.5,
-/// degree 12 in u (fit error 1.7e-9). |x| >= 4: +-1 (erfc(4) = 1.5e-8).
+/// degree 12 in u (fit error 1.7e-9). |x| >= 4: +-1 (erfc(4) = 1.5e-8), +-Inf
+/// included. A NaN x gives an unspecified value (the min may drop it): gelu,
+/// the only caller, multiplies by x, which carries the NaN.
 inline Halide::Expr accurateErf(Halide::Expr x) {
   using namespace Halide;
   Expr a = min(abs(x), 4.0f);
@@ -62,7 +104,9 @@ inline Halide::Expr accurateErf(Halide::Expr x) {
   return select(x < 0.0f, -mag, mag);
 }
 
-/// GELU, erf form (PyTorch's default): 0.5 x (1 + erf(x / sqrt 2)).
+/// GELU, erf form (PyTorch's default): 0.5 x (1 + erf(x / sqrt 2)). As in
+/// PyTorch: NaN -> NaN (the factor x), +Inf -> +Inf, -Inf -> NaN (-Inf * 0:
+/// erf(-Inf) is exactly -1 here, 1 - 1.5e-8 rounding to 1).
 inline Halide::Expr gelu(Halide::Expr x) {
   return 0.5f * x * (1.0f + accurateErf(x * 0.70710678118654752f));
 }

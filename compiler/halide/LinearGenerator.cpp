@@ -99,9 +99,13 @@ private:
     return Internal::Variable::make(Int(32), y.name() + ".extent." + std::to_string(dim), buffer);
   }
 
+  /// relu and gelu as PyTorch computes them on NaN and Inf too: relu(NaN) is
+  /// NaN (max, a compare and a select under fast math, may return the 0), so
+  /// keepNan passes it on; gelu propagates by itself (FloatMath.h). NaN and
+  /// Inf in x, wt or bias need nothing else: the sums are plain FMAs.
   Expr activate(Expr pre) const {
     const std::string act = activation;
-    if (act == "relu") return max(pre, 0.0f);
+    if (act == "relu") return keepNan(pre, max(pre, 0.0f));
     if (act == "gelu") return gelu(pre);
     return pre;  // "none" (readParams refused anything else)
   }

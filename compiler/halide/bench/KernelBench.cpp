@@ -51,11 +51,20 @@ void report(const char *what, int threads, double ms, double flops, double peak)
 }
 
 void benchLinear(const loom::check::CheckSet &set, loom::ParallelContext &context, double peak) {
-  const auto &linear = preferred(set.linear, "linear_none");
-  const int shapes[][3] = {{1024, 512, 512}, {1024, 2048, 512}, {1024, 512, 2048},
-                           {37, 512, 512}};  // M, N, K
+  // M, N, K; the FFN's first projection also with its activations (the
+  // relu and gelu epilogues run once per output, after the K loop).
+  struct Shape {
+    const char *stem, *activation;
+    int M, N, K;
+  } shapes[] = {{"linear_none", "", 1024, 512, 512},
+                {"linear_none", "", 1024, 2048, 512},
+                {"linear_none", "", 1024, 512, 2048},
+                {"linear_none", "", 37, 512, 512},
+                {"linear_relu", " relu", 1024, 2048, 512},
+                {"linear_gelu", " gelu", 1024, 2048, 512}};
   for (auto &s : shapes) {
-    int M = s[0], N = s[1], K = s[2];
+    const auto &linear = preferred(set.linear, s.stem);
+    int M = s.M, N = s.N, K = s.K;
     auto x = randomVector((size_t)M * K), wt = randomVector((size_t)K * N), b = randomVector(N);
     std::vector<float> y((size_t)M * N);
     auto xb = view(x.data(), {K, M}, {1, K});
@@ -64,7 +73,7 @@ void benchLinear(const loom::check::CheckSet &set, loom::ParallelContext &contex
     auto yb = view(y.data(), {N, M}, {1, N});
     double ms = medianMs(context, [&] { linear.fn(xb, wb, bb, yb); }, 31);
     char what[96];
-    std::snprintf(what, sizeof what, "linear M=%d N=%d K=%d", M, N, K);
+    std::snprintf(what, sizeof what, "linear M=%d N=%d K=%d%s", M, N, K, s.activation);
     report(what, context.threads(), ms, 2.0 * M * N * K, peak);
   }
 }

@@ -4,7 +4,11 @@
 // instance computes (activation, mask, static sizes) is read from its row's
 // params. Each function's arguments are checked against KernelAbi.def: their
 // types at compile time (CheckSet.h), their names, kinds and ranks at run time
-// (Halide's metadata). One line per check, `ok` or `FAIL`, then
+// (Halide's metadata). Every family is also checked with NaN and +-Inf in
+// each input where it matters (the "non-finite" checks): the references
+// compute in double as PyTorch does on them (NaN in, NaN out), and the
+// output must be NaN exactly where the reference is NaN and the same Inf
+// where it is Inf. One line per check, `ok` or `FAIL`, then
 // "N checks, M failed"; exit status 0 = all passed.
 #include "CheckSet.h"
 #include "StridedView.h"
@@ -13,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +29,11 @@ namespace {
 
 std::mt19937 rng(1234);
 int failures = 0, checks = 0;
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+const float kInf = std::numeric_limits<float>::infinity();
+// A NaN with the sign bit set: what x86 arithmetic produces (Inf - Inf).
+const float kNegNaN = std::copysign(kNaN, -1.0f);
 
 std::vector<float> randomVector(size_t n, float lo = -1.0f, float hi = 1.0f) {
   std::uniform_real_distribution<float> dist(lo, hi);
@@ -38,19 +48,43 @@ std::string dims(std::initializer_list<std::pair<const char *, int>> named) {
   return s;
 }
 
+/// got against ref: where ref is NaN, got must be NaN; where ref is +-Inf, got
+/// must be the same Inf; elsewhere got must be finite and within 1e-4
+/// (relative where |ref| > 1). A non-finite got is a mismatch by itself: as
+/// the running worst error, a NaN would be replaced by the next finite one.
 void expectClose(const std::string &what, const std::vector<double> &ref,
                  const std::function<double(size_t)> &got) {
   ++checks;
   double worst = 0;
-  size_t worstAt = 0;
+  size_t worstAt = 0, nonFinite = 0, wrongAt = ref.size();
   for (size_t i = 0; i < ref.size(); ++i) {
-    double g = got(i), err = std::fabs(g - ref[i]) / std::max(1.0, std::fabs(ref[i]));
-    if (!(err <= worst)) { worst = err; worstAt = i; }  // also catches NaN
+    const double g = got(i), r = ref[i];
+    if (!std::isfinite(r)) {
+      ++nonFinite;
+      const bool same = std::isnan(r) ? std::isnan(g) : g == r;
+      if (!same && wrongAt == ref.size()) wrongAt = i;
+      continue;
+    }
+    if (!std::isfinite(g)) {
+      if (wrongAt == ref.size()) wrongAt = i;
+      continue;
+    }
+    double err = std::fabs(g - r) / std::max(1.0, std::fabs(r));
+    if (err > worst) { worst = err; worstAt = i; }
   }
-  bool ok = worst <= 1e-4;
+  const bool ok = wrongAt == ref.size() && worst <= 1e-4;
   if (!ok) ++failures;
+  std::string note = nonFinite ? ", " + std::to_string(nonFinite) + " NaN/Inf as expected" : "";
+  if (wrongAt < ref.size()) {
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, " at %zu: got %g, want %g", wrongAt, got(wrongAt),
+                  ref[wrongAt]);
+    note = buffer;
+  } else if (!ok) {
+    note += " at " + std::to_string(worstAt);
+  }
   std::printf("%-4s %-62s max err %.2e%s\n", ok ? "ok" : "FAIL", what.c_str(), worst,
-              ok ? "" : (" at " + std::to_string(worstAt)).c_str());
+              note.c_str());
 }
 
 void expectStatus(const std::string &what, int status) {
@@ -107,29 +141,82 @@ void checkAbi(const Kernel<Fn> &kernel, const std::vector<AbiArgument> &abi) {
               problem.empty() ? names.c_str() : problem.c_str());
 }
 
+// PyTorch's GELU (erf form) and ReLU, NaN and Inf included: gelu(-Inf) =
+// -Inf * 0 = NaN, relu(NaN) = NaN (std::max(NaN, 0.0) would give 0).
 double geluRef(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
+double reluRef(double x) { return std::isnan(x) ? x : std::max(x, 0.0); }
+
+/// Operands of the linear kernel: x with row stride K + 3 (strided rows).
+struct LinearData {
+  int M, K, N, ldx;
+  std::vector<float> x, wt, b, y;
+  LinearData(int M, int K, int N)
+      : M(M), K(K), N(N), ldx(K + 3), x(randomVector((size_t)M * ldx)),
+        wt(randomVector((size_t)K * N)), b(randomVector(N)), y((size_t)M * N, NAN) {}
+  float &xAt(int m, int k) { return x[(size_t)m * ldx + k]; }
+  float &wtAt(int k, int n) { return wt[(size_t)k * N + n]; }
+  /// act(x wt + b) in double; IEEE arithmetic gives PyTorch's NaN and Inf.
+  std::vector<double> ref(const std::string &act) const {
+    std::vector<double> out((size_t)M * N);
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) {
+        double acc = b[n];
+        for (int k = 0; k < K; ++k) acc += (double)x[(size_t)m * ldx + k] * wt[(size_t)k * N + n];
+        if (act == "relu") acc = reluRef(acc);
+        if (act == "gelu") acc = geluRef(acc);
+        out[(size_t)m * N + n] = acc;
+      }
+    return out;
+  }
+  void run(const Kernel<abi::linear_fn> &kernel, const std::string &what) {
+    expectStatus(what, kernel.fn(view(x.data(), {K, M}, {1, ldx}), view(wt.data(), {N, K}, {1, N}),
+                                 view(b.data(), {N}, {1}), view(y.data(), {N, M}, {1, N})));
+    expectClose(what, ref(kernel.param("activation", "none")), [&](size_t i) { return y[i]; });
+  }
+};
 
 void checkLinear(const Kernel<abi::linear_fn> &kernel, int M, int K, int N) {
-  const std::string act = kernel.param("activation", "none");
-  int ldx = K + 3;  // strided rows
-  auto x = randomVector((size_t)M * ldx), wt = randomVector((size_t)K * N), b = randomVector(N);
-  std::vector<float> y((size_t)M * N, NAN);
-  auto xb = view(x.data(), {K, M}, {1, ldx});
-  auto wb = view(wt.data(), {N, K}, {1, N});
-  auto bb = view(b.data(), {N}, {1});
-  auto yb = view(y.data(), {N, M}, {1, N});
-  std::string what = kernel.name + dims({{"M", M}, {"K", K}, {"N", N}});
-  expectStatus(what, kernel.fn(xb, wb, bb, yb));
-  std::vector<double> ref((size_t)M * N);
-  for (int m = 0; m < M; ++m)
+  LinearData d(M, K, N);
+  d.run(kernel, kernel.name + dims({{"M", M}, {"K", K}, {"N", N}}));
+}
+
+/// NaN and +-Inf in x, wt and bias: a NaN in x[m, :] makes row m NaN, one in
+/// wt[:, n] or bias[n] column n; an Inf gives +-Inf, or NaN where it meets a
+/// 0 weight or an Inf of the other sign. NaN in the padding between x's rows
+/// must reach nothing.
+void checkLinearNonFinite(const Kernel<abi::linear_fn> &kernel, int M, int K, int N) {
+  LinearData d(M, K, N);
+  for (int m = 0; m < M; m += 4)
+    for (int k = K; k < d.ldx; ++k) d.xAt(m, k) = kNaN;  // the padding
+  d.xAt(0, K / 2) = kNaN;
+  d.wtAt(K / 3, N - 1) = kNaN;
+  d.b[N / 2] = -kInf;
+  d.wtAt(0, 0) = kInf;
+  if (M > 1) {
+    d.xAt(M - 1, 0) = kInf;
+    d.xAt(M / 2 + 1, K - 1) = -kInf;
+  }
+  if (M > 2 && K > 1 && N > 2) {
+    d.xAt(1, 1) = kInf;  // x 0 * Inf = NaN at (1, 2)
+    d.wtAt(1, 2) = 0.0f;
+  }
+  d.run(kernel, kernel.name + dims({{"M", M}, {"K", K}, {"N", N}}) + " non-finite");
+}
+
+/// The activation on special values (K = 1, wt = +-1, bias 0, so y = +-x): NaN,
+/// -NaN, +-Inf, +-1e30, +-0, through the one-row, full-tile and narrow paths.
+void checkActivationNonFinite(const Kernel<abi::linear_fn> &kernel) {
+  const float special[] = {kNaN, kNegNaN, kInf, -kInf, 1e30f, -1e30f, 0.0f, -0.0f, 3.5f, -3.5f};
+  const int M = sizeof special / sizeof special[0];
+  for (int N : {1, 64, 150}) {
+    LinearData d(M, 1, N);
+    for (int m = 0; m < M; ++m) d.xAt(m, 0) = special[m];
     for (int n = 0; n < N; ++n) {
-      double acc = b[n];
-      for (int k = 0; k < K; ++k) acc += (double)x[(size_t)m * ldx + k] * wt[(size_t)k * N + n];
-      if (act == "relu") acc = std::max(acc, 0.0);
-      if (act == "gelu") acc = geluRef(acc);
-      ref[(size_t)m * N + n] = acc;
+      d.wtAt(0, n) = n % 2 ? -1.0f : 1.0f;
+      d.b[n] = 0.0f;
     }
-  expectClose(what, ref, [&](size_t i) { return y[i]; });
+    d.run(kernel, std::string(kernel.name) + " NaN, Inf, +-1e30" + dims({{"M", M}, {"N", N}}));
+  }
 }
 
 /// GELU through the linear kernel (K = 1, Wt = 1, b = 0) on a dense grid;
@@ -163,6 +250,7 @@ void checkLinearKernel(const Kernel<abi::linear_fn> &kernel) {
     // Static N and K: the rows decide the branch (one-row tiles, full tiles,
     // the k-blocked branch where K allows it).
     for (int M : {1, 6, 37, 200}) checkLinear(kernel, M, k, n);
+    for (int M : {1, 37, 200}) checkLinearNonFinite(kernel, M, k, n);
     return;
   }
   // {M, K, N}. The last three take the k-blocked path (K >= 1024, K % 256 ==
@@ -171,6 +259,10 @@ void checkLinearKernel(const Kernel<abi::linear_fn> &kernel) {
                            {1, 512, 512},   {37, 33, 200},   {64, 512, 256},   {100, 7, 1000},
                            {200, 2048, 130}, {100, 1024, 512}, {97, 1280, 192}};
   for (auto &s : shapes) checkLinear(kernel, s[0], s[1], s[2]);
+  // One of each branch: narrow, one-row tiles, full tiles, k-blocked.
+  const int nonFinite[][3] = {{37, 24, 40}, {5, 24, 130}, {37, 33, 200}, {100, 1024, 512}};
+  for (auto &s : nonFinite) checkLinearNonFinite(kernel, s[0], s[1], s[2]);
+  checkActivationNonFinite(kernel);
   if (kernel.param("activation", "none") == "gelu") checkErf(kernel);
 }
 
@@ -179,64 +271,134 @@ struct AttentionShape {
   std::vector<int> lengths;
 };
 
-/// The reference: softmax(mask(q k^T * scale)) v in double; a query that sees
-/// no key gets 0.
-std::vector<double> attentionRef(const AttentionShape &s, bool causal, bool padding,
-                                 const float *qp, const float *kp, const float *vp, int qStride,
-                                 int kStride, float scale) {
-  const int D = s.H * s.Dh;
-  std::vector<double> ref((size_t)s.B * s.Sq * D);
-  for (int b = 0; b < s.B; ++b)
-    for (int h = 0; h < s.H; ++h)
-      for (int i = 0; i < s.Sq; ++i) {
-        std::vector<double> p(s.Sk);
-        double mx = -INFINITY;
-        for (int j = 0; j < s.Sk; ++j) {
-          bool visible = (!causal || j <= i) && (!padding || j < s.lengths[b]);
-          double acc = 0;
-          for (int e = 0; e < s.Dh; ++e)
-            acc += (double)qp[((size_t)b * s.Sq + i) * qStride + h * s.Dh + e] *
-                   kp[((size_t)b * s.Sk + j) * kStride + h * s.Dh + e];
-          p[j] = visible ? acc * scale : -INFINITY;
-          mx = std::max(mx, p[j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < s.Sk; ++j) sum += p[j] = std::isinf(p[j]) ? 0 : std::exp(p[j] - mx);
-        for (int e = 0; e < s.Dh; ++e) {
-          double acc = 0;
-          for (int j = 0; j < s.Sk; ++j)
-            acc += p[j] * vp[((size_t)b * s.Sk + j) * kStride + h * s.Dh + e];
-          ref[((size_t)b * s.Sq + i) * D + h * s.Dh + e] = sum > 0 ? acc / sum : 0;
-        }
-      }
-  return ref;
-}
+/// q, k, v as packed activations: self-attention slices a packed qkv [B, S,
+/// 3D] (Sq == Sk); otherwise q is [B, Sq, D] and k, v slice a packed kv [B,
+/// Sk, 2D]. The accessors take (b, position, h, e).
+struct AttentionData {
+  AttentionShape s;
+  int D, qStride, kStride;
+  std::vector<float> qs, kvs;
+  float *qp, *kp, *vp;
+  explicit AttentionData(const AttentionShape &shape) : s(shape), D(shape.H * shape.Dh) {
+    const bool self = s.Sq == s.Sk;
+    qs = randomVector((size_t)s.B * s.Sq * (self ? 3 : 1) * D, -2, 2);
+    if (!self) kvs = randomVector((size_t)s.B * s.Sk * 2 * D, -2, 2);
+    qp = qs.data();
+    kp = self ? qp + D : kvs.data();
+    vp = kp + D;
+    qStride = self ? 3 * D : D;
+    kStride = self ? 3 * D : 2 * D;
+  }
+  float &q(int b, int i, int h, int e) { return qp[at(b, i, s.Sq, qStride) + h * s.Dh + e]; }
+  float &k(int b, int j, int h, int e) { return kp[at(b, j, s.Sk, kStride) + h * s.Dh + e]; }
+  float &v(int b, int j, int h, int e) { return vp[at(b, j, s.Sk, kStride) + h * s.Dh + e]; }
+  static size_t at(int b, int position, int length, int stride) {
+    return ((size_t)b * length + position) * stride;
+  }
 
-/// q, k, v, o as strided views: self-attention slices a packed qkv [B, S, 3D]
-/// (Sq == Sk); otherwise q from [B, Sq, D], k/v from a packed kv [B, Sk, 2D].
-void checkAttention(const Kernel<abi::attention_fn> &kernel, const AttentionShape &s) {
+  /// The reference in double: PyTorch's softmax(masked_fill(q k^T * scale,
+  /// hidden, -inf)) v, a hidden key being absent. The row max propagates NaN
+  /// (as torch.max), so a NaN or +Inf visible score makes the row NaN
+  /// (e^{Inf - Inf}), and so does a row whose visible scores are all -Inf
+  /// (e^{-Inf + Inf}); a query that sees no key at all gets 0 (the kernel's
+  /// documented choice; PyTorch gives NaN).
+  std::vector<double> ref(bool causal, bool padding, float scale) {
+    std::vector<double> out((size_t)s.B * s.Sq * D);
+    for (int b = 0; b < s.B; ++b)
+      for (int h = 0; h < s.H; ++h)
+        for (int i = 0; i < s.Sq; ++i) {
+          std::vector<double> p(s.Sk, 0.0);
+          std::vector<bool> visible(s.Sk);
+          double mx = -INFINITY;
+          bool seesAny = false;
+          for (int j = 0; j < s.Sk; ++j) {
+            visible[j] = (!causal || j <= i) && (!padding || j < s.lengths[b]);
+            if (!visible[j]) continue;
+            seesAny = true;
+            double acc = 0;
+            for (int e = 0; e < s.Dh; ++e) acc += (double)q(b, i, h, e) * k(b, j, h, e);
+            p[j] = acc * scale;
+            mx = std::isnan(mx) || std::isnan(p[j]) ? NAN : std::max(mx, p[j]);
+          }
+          double sum = 0;
+          for (int j = 0; j < s.Sk; ++j)
+            if (visible[j]) sum += p[j] = std::exp(p[j] - mx);
+          for (int e = 0; e < s.Dh; ++e) {
+            double acc = 0;
+            for (int j = 0; j < s.Sk; ++j)
+              if (visible[j]) acc += p[j] * v(b, j, h, e);
+            out[((size_t)b * s.Sq + i) * D + h * s.Dh + e] = seesAny ? acc / sum : 0;
+          }
+        }
+    return out;
+  }
+};
+
+/// The kernel on `data` (o dense [B, Sq, D]) against the reference.
+void checkAttention(const Kernel<abi::attention_fn> &kernel, AttentionData &data,
+                    const std::string &note = "") {
   const std::string mask = kernel.param("mask", "none");
   const bool causal = mask.find("causal") != std::string::npos;
   const bool padding = mask.find("key_padding") != std::string::npos;
-  const int D = s.H * s.Dh;
-  const bool self = s.Sq == s.Sk;
-  std::vector<float> qs = randomVector((size_t)s.B * s.Sq * (self ? 3 : 1) * D, -2, 2), kvs;
-  if (!self) kvs = randomVector((size_t)s.B * s.Sk * 2 * D, -2, 2);
-  float *qp = qs.data(), *kp = self ? qp + D : kvs.data(), *vp = kp + D;
-  const int qStride = self ? 3 * D : D, kStride = self ? 3 * D : 2 * D;
+  const AttentionShape &s = data.s;
+  const int D = data.D, qStride = data.qStride, kStride = data.kStride;
   std::vector<float> o((size_t)s.B * s.Sq * D, NAN);
   std::vector<int> lengths = s.lengths;
-  auto qb = view(qp, {s.Dh, s.Sq, s.H, s.B}, {1, qStride, s.Dh, qStride * s.Sq});
-  auto kb = view(kp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
-  auto vb = view(vp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
+  auto qb = view(data.qp, {s.Dh, s.Sq, s.H, s.B}, {1, qStride, s.Dh, qStride * s.Sq});
+  auto kb = view(data.kp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
+  auto vb = view(data.vp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
   auto lb = view(lengths.data(), {s.B}, {1});
   auto ob = view(o.data(), {s.Dh, s.Sq, s.H, s.B}, {1, D, s.Dh, D * s.Sq});
   const float scale = 1.0f / std::sqrt((float)s.Dh);
   std::string what = kernel.name +
-                     dims({{"B", s.B}, {"H", s.H}, {"Dh", s.Dh}, {"Sq", s.Sq}, {"Sk", s.Sk}});
+                     dims({{"B", s.B}, {"H", s.H}, {"Dh", s.Dh}, {"Sq", s.Sq}, {"Sk", s.Sk}}) +
+                     note;
   expectStatus(what, kernel.fn(qb, kb, vb, lb, scale, ob));
-  expectClose(what, attentionRef(s, causal, padding, qp, kp, vp, qStride, kStride, scale),
-              [&](size_t i) { return o[i]; });
+  expectClose(what, data.ref(causal, padding, scale), [&](size_t i) { return o[i]; });
+}
+
+/// NaN and +-Inf in q, k and v, each case on its own: where they must reach
+/// (rows that see them, columns of v) and where not (other rows, heads and
+/// batches; keys a query does not see). A task whose rows hold a NaN takes
+/// the kernel's exact path (AttentionGenerator.cpp), so its finite rows are
+/// checked there too.
+void checkAttentionNonFinite(const Kernel<abi::attention_fn> &kernel, const AttentionShape &s) {
+  using Poke = std::function<void(AttentionData &)>;
+  const int B = s.B, H = s.H, Sq = s.Sq, Sk = s.Sk;
+  const std::pair<const char *, Poke> cases[] = {
+      {"NaN in q", [&](AttentionData &d) { d.q(0, Sq - 1, 0, 1) = kNaN; }},
+      // +-Inf scores: +Inf makes a row NaN, -Inf drops the key from it.
+      {"+Inf in k", [&](AttentionData &d) { d.k(B - 1, 0, H - 1, 0) = kInf; }},
+      {"-Inf in k", [&](AttentionData &d) { d.k(0, Sk / 2, 0, 2) = -kInf; }},
+      {"NaN in v", [&](AttentionData &d) { d.v(0, 0, 0, 3) = kNaN; }},
+      // One column: +Inf, -Inf or NaN by the keys a row sees; the last key
+      // also sits in the partial last key block.
+      {"+-Inf in v",
+       [&](AttentionData &d) {
+         d.v(B - 1, Sk - 1, 0, 0) = kInf;
+         d.v(B - 1, Sk / 3, 0, 0) = -kInf;
+       }},
+      // Row 0 scores -Inf against every key: NaN, unlike a row that sees none.
+      {"all scores -Inf",
+       [&](AttentionData &d) {
+         d.q(0, 0, 0, 0) = -kInf;
+         for (int j = 0; j < Sk; ++j) d.k(0, j, 0, 0) = std::fabs(d.k(0, j, 0, 0)) + 0.5f;
+       }},
+      // Hidden from every query under key padding (j >= lengths[B-1]), from
+      // the earlier queries under causal, seen by all without a mask.
+      {"NaN, Inf at a hidden key",
+       [&](AttentionData &d) {
+         const int j = Sk * 4 / 7;
+         d.k(B - 1, j, 0, 1) = kNaN;
+         d.v(B - 1, j, 0, 2) = kNaN;
+         d.v(B - 1, j, 0, 3) = kInf;
+       }},
+  };
+  for (auto &[label, poke] : cases) {
+    AttentionData data(s);
+    poke(data);
+    checkAttention(kernel, data, std::string(" ") + label);
+  }
 }
 
 void checkAttentionKernel(const Kernel<abi::attention_fn> &kernel) {
@@ -247,7 +409,22 @@ void checkAttentionKernel(const Kernel<abi::attention_fn> &kernel) {
   const std::vector<int> widths =
       headDim > 0 ? std::vector<int>{headDim} : std::vector<int>{8, 64, 24};
   for (auto &s : shapes)
-    for (int Dh : widths) checkAttention(kernel, {s.B, s.H, Dh, s.Sq, s.Sk, s.lengths});
+    for (int Dh : widths) {
+      AttentionData data({s.B, s.H, Dh, s.Sq, s.Sk, s.lengths});
+      checkAttention(kernel, data);
+    }
+  // Two query blocks and a partial key block (self), three key blocks
+  // (cross); batch 0 of the last one sees no key under key padding.
+  const std::vector<int> nonFiniteWidths =
+      headDim > 0 ? std::vector<int>{headDim} : std::vector<int>{24, 64};
+  for (int Dh : nonFiniteWidths) {
+    checkAttentionNonFinite(kernel, {2, 2, Dh, 70, 70, {70, 33}});
+    checkAttentionNonFinite(kernel, {2, 1, Dh, 5, 130, {130, 65}});
+    AttentionData empty({2, 2, Dh, 13, 13, {0, 13}});
+    empty.v(0, 0, 0, 1) = kNaN;
+    empty.q(1, 3, 1, 0) = kNaN;
+    checkAttention(kernel, empty, " NaN, lengths 0 and 13");
+  }
 }
 
 std::vector<double> layerNormRef(const std::vector<float> &x, int ld, int M, int D,
@@ -296,10 +473,29 @@ struct NormData {
     return s;
   }
   std::string what(const char *name) const { return name + dims({{"M", M}, {"D", D}}); }
+  float &at(std::vector<float> &v, int m, int d) { return v[(size_t)m * ld + d]; }
+  /// NaN and +-Inf in x, r, gamma and beta (M >= 8): a row with a NaN or an
+  /// Inf in x (x + r for the add norms) is NaN throughout, as its mean is;
+  /// gamma[d] NaN makes column d NaN, beta[d] +Inf column d +Inf; Inf + -Inf
+  /// in x + r is NaN; NaN in the padding after each fifth row reaches nothing.
+  void pokeNonFinite() {
+    for (int m = 0; m < M; m += 5)
+      for (int d = D; d < ld; ++d) at(x, m, d) = at(r, m, d) = kNaN;
+    at(x, 0, 3 % D) = kNaN;
+    at(x, 1, D - 1) = kInf;
+    at(x, 2, 0) = -kInf;
+    at(r, 3, D / 2) = kNaN;  // add norms only
+    at(x, 4, 1) = kInf;
+    at(r, 4, 1) = -kInf;
+    at(r, 6, D - 2) = kInf;  // add norms only
+    g[D / 2] = kNaN;
+    bt[D - 1] = kInf;
+  }
 };
 
 const int kNormWidths[] = {8, 24, 64, 40, 512};
 
+/// Each width with 37 rows and 1, then 37 rows with NaN and Inf.
 template <typename Fn, typename Call>
 void forNormShapes(const Kernel<Fn> &kernel, Call call) {
   for (int D : kNormWidths)
@@ -307,6 +503,11 @@ void forNormShapes(const Kernel<Fn> &kernel, Call call) {
       NormData n(M, D);
       call(n, n.what(kernel.name));
     }
+  for (int D : kNormWidths) {
+    NormData n(37, D);
+    n.pokeNonFinite();
+    call(n, n.what(kernel.name) + " non-finite");
+  }
 }
 
 void checkNormKernel(const Kernel<abi::layer_norm_fn> &kernel) {
@@ -335,9 +536,12 @@ void checkNormKernel(const Kernel<abi::add_norm_sum_fn> &kernel) {
 }
 
 /// tokens may hold ids outside [0, V): the kernel reads the clamped row.
+/// `poke` may change the table and positions before the call.
 void checkEmbed(const Kernel<abi::embed_fn> &kernel, std::vector<int> tokens, int B, int S, int V,
-                int D, int maxLen, float scale, const std::string &note) {
+                int D, int maxLen, float scale, const std::string &note,
+                const std::function<void(std::vector<float> &, std::vector<float> &)> &poke = {}) {
   auto table = randomVector((size_t)V * D), pe = randomVector((size_t)maxLen * D);
+  if (poke) poke(table, pe);
   std::vector<float> out((size_t)B * S * D, NAN);
   auto tb = view(tokens.data(), {S, B}, {1, S});
   auto tab = view(table.data(), {D, V}, {1, D});
@@ -369,9 +573,35 @@ void checkEmbedKernel(const Kernel<abi::embed_fn> &kernel) {
     checkEmbed(kernel, tokens, s[0], s[1], s[2], s[3], s[4], 0.37f, " scale=0.37");
   }
   checkEmbed(kernel, {-1, 3, 50, 1 << 30}, 1, 4, 50, 24, 4, 1.0f, " bad ids clamped");
+  // NaN and +-Inf in the table (rows 0, read through a clamped id too, and 7)
+  // and in the positions; a 0 scale makes an Inf NaN, a NaN scale everything.
+  const std::vector<int> tokens = {7, 0, -1, 12, 7, 3, 0, 49, 1, 2, 3, 4, 5, 6,
+                                   8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+  auto poke = [](std::vector<float> &table, std::vector<float> &pe) {
+    const int D = 24;
+    table[0 * D + 2] = kNaN;
+    table[7 * D + 5] = kInf;
+    table[7 * D + 6] = -kInf;
+    pe[1 * D + 7] = -kInf;
+    pe[2 * D + 0] = kNaN;
+    pe[12 * D + 23] = kInf;
+  };
+  for (float scale : {(float)std::sqrt(24.0), 0.0f, kNaN})
+    checkEmbed(kernel, tokens, 2, 13, 50, 24, 20, scale,
+               " non-finite scale=" + std::to_string(scale), poke);
 }
 
-void checkArgmax(const Kernel<abi::argmax_rows_fn> &kernel, int M, int V) {
+/// torch.argmax of a row: the first NaN (either sign) if there is one, else
+/// the first maximum (-0 ties with +0).
+int argmaxRef(const float *row, int V) {
+  const float *nan = std::find_if(row, row + V, [](float x) { return std::isnan(x); });
+  return nan < row + V ? (int)(nan - row) : (int)(std::max_element(row, row + V) - row);
+}
+
+/// logits [M, V] with row stride V + 1; `poke` may change them first.
+void checkArgmax(const Kernel<abi::argmax_rows_fn> &kernel, int M, int V,
+                 const std::function<void(float *row, int m)> &poke = {},
+                 const std::string &note = "") {
   int ld = V + 1;
   auto logits = randomVector((size_t)M * ld);
   // Ties: some rows repeat their maximum at a later (or earlier) index.
@@ -381,22 +611,48 @@ void checkArgmax(const Kernel<abi::argmax_rows_fn> &kernel, int M, int V) {
     row[a] = row[b] = 2.0f;
   }
   if (M > 1) std::fill(&logits[(size_t)1 * ld], &logits[(size_t)1 * ld] + V, -INFINITY);
+  if (poke)
+    for (int m = 0; m < M; ++m) poke(&logits[(size_t)m * ld], m);
   std::vector<int> idx(M, -7);
   auto lb = view(logits.data(), {V, M}, {1, ld});
   auto ib = view(idx.data(), {M}, {1});
-  std::string what = kernel.name + dims({{"M", M}, {"V", V}});
+  std::string what = kernel.name + dims({{"M", M}, {"V", V}}) + note;
   expectStatus(what, kernel.fn(lb, ib));
   std::vector<double> ref(M);
-  for (int m = 0; m < M; ++m) {
-    const float *row = &logits[(size_t)m * ld];
-    ref[m] = std::max_element(row, row + V) - row;  // first maximum
-  }
+  for (int m = 0; m < M; ++m) ref[m] = argmaxRef(&logits[(size_t)m * ld], V);
   expectClose(what, ref, [&](size_t i) { return idx[i]; });
+}
+
+/// Rows with NaN and +-Inf: a NaN wins over everything, +Inf included, the
+/// first NaN over later ones (also one in an earlier vector lane); -NaN
+/// counts as NaN; -0 ties with +0; NaN in the padding after a row (its
+/// element V) never counts.
+void checkArgmaxNonFinite(const Kernel<abi::argmax_rows_fn> &kernel, int M, int V) {
+  auto poke = [V](float *row, int m) {
+    const int a = (m * 7 + 3) % V, last = V - 1;
+    switch (m % 9) {
+    case 0: row[a] = kNaN; break;
+    case 1: row[std::min(last, 16)] = kNaN; row[std::min(last, 15)] = kNaN; break;
+    case 2: row[0] = kInf; row[last] = kNaN; break;
+    case 3: row[a] = kInf; row[(a + 5) % V] = kInf; break;
+    case 4: row[a] = kInf; row[(a + 1) % V] = kNegNaN; break;
+    case 5: std::fill(row, row + V, -kInf); row[last] = kNaN; break;
+    case 6: row[V] = kNaN; break;
+    case 7:
+      for (int v = 0; v < V; ++v) row[v] = -std::fabs(row[v]) - 1.0f;
+      row[(a + 2) % V] = 0.0f;
+      row[a] = -0.0f;
+      break;
+    default: row[a] = -kInf; break;
+    }
+  };
+  checkArgmax(kernel, M, V, poke, " non-finite");
 }
 
 void checkArgmaxKernel(const Kernel<abi::argmax_rows_fn> &kernel) {
   for (int V : {1, 5, 40, 64, 1000}) checkArgmax(kernel, 37, V);
   checkArgmax(kernel, 1, 17);
+  for (int V : {1, 5, 17, 40, 64, 1000}) checkArgmaxNonFinite(kernel, 37, V);
 }
 
 /// a, b and out with three different row strides.
@@ -425,12 +681,47 @@ void checkAddInPlace(const Kernel<abi::add_fn> &kernel, int M, int N) {
   expectClose(what, ref, [&](size_t i) { return a[i]; });
 }
 
+/// NaN, +-Inf and Inf + -Inf (NaN) in a and b, NaN in their row padding
+/// (which reaches nothing), separately and in place.
+void checkAddNonFinite(const Kernel<abi::add_fn> &kernel, int M, int N) {
+  const int lda = N + 3, ldb = N + 7;
+  auto a = randomVector((size_t)M * lda), b = randomVector((size_t)M * ldb);
+  for (int m = 0; m < M; ++m) {
+    float *ra = &a[(size_t)m * lda], *rb = &b[(size_t)m * ldb];
+    std::fill(ra + N, ra + lda, kNaN);
+    std::fill(rb + N, rb + ldb, kNaN);
+    ra[m % N] = kNaN;
+    rb[(m + 1) % N] = kInf;
+    ra[(m + 2) % N] = -kInf;
+    ra[(m + 3) % N] = kInf;
+    rb[(m + 3) % N] = -kInf;
+  }
+  std::vector<float> out((size_t)M * N, NAN);
+  std::vector<double> ref(out.size());
+  std::vector<float> dense((size_t)M * N);  // a, densely, for the in-place run
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      ref[(size_t)m * N + n] = (double)a[(size_t)m * lda + n] + b[(size_t)m * ldb + n];
+      dense[(size_t)m * N + n] = a[(size_t)m * lda + n];
+    }
+  std::string what = kernel.name + dims({{"M", M}, {"N", N}}) + " non-finite";
+  auto bb = view(b.data(), {N, M}, {1, ldb});
+  expectStatus(what, kernel.fn(view(a.data(), {N, M}, {1, lda}), bb,
+                               view(out.data(), {N, M}, {1, N})));
+  expectClose(what, ref, [&](size_t i) { return out[i]; });
+  what = kernel.name + std::string(" in place") + dims({{"M", M}, {"N", N}}) + " non-finite";
+  auto db = view(dense.data(), {N, M}, {1, N});
+  expectStatus(what, kernel.fn(db, bb, db));
+  expectClose(what, ref, [&](size_t i) { return dense[i]; });
+}
+
 void checkAddKernel(const Kernel<abi::add_fn> &kernel) {
   const int shapes[][2] = {{1, 1}, {37, 5}, {37, 24}, {1, 512}, {100, 1000}};  // M N
   for (auto &s : shapes) {
     checkAdd(kernel, s[0], s[1]);
     checkAddInPlace(kernel, s[0], s[1]);
   }
+  for (auto &s : shapes) checkAddNonFinite(kernel, s[0], s[1]);
 }
 
 }  // namespace

@@ -3,6 +3,11 @@
 
 #include "loom/runtime/Decoding.h"
 #include "loom/runtime/Executor.h"
+#include "loom/runtime/SafetensorsReader.h" // formatShape
+
+#include <climits>
+#include <string>
+#include <vector>
 
 namespace loom::capi {
 
@@ -86,6 +91,25 @@ loom_status forward(loom_model *handle, int64_t batch, int64_t srcMax,
       LOOM_RETURN_IF_ERROR(bind("tgt", tgt, tgtLen, tgtMax, info.tgt_vocab,
                                 InputSlot::tgt, InputSlot::tgt_len));
     }
+    // The output's size, before any kernel runs: Halide kernels index with
+    // 32 bits, so a [B, T, tgt_vocab] (or [B, S, d_model]) output of 2^31
+    // elements or more would fail late with Halide's raw error.
+    bool encoder = architecture == LOOM_ARCH_ENCODER;
+    std::vector<int64_t> shape = {batch, encoder ? srcMax : tgtMax,
+                                  encoder ? info.d_model : info.tgt_vocab};
+    int64_t elements = 0;
+    bool overflow = __builtin_mul_overflow(shape[0], shape[1], &elements) ||
+                    __builtin_mul_overflow(elements, shape[2], &elements);
+    if (overflow || elements > INT32_MAX)
+      return Status::outOfMemory(
+          std::string("the output ") +
+          (encoder ? "hidden [B, S, d_model]" : "logits [B, T, tgt_vocab]") +
+          " = " + formatShape(shape) + " has " +
+          (overflow ? std::string("more than 2^63")
+                    : std::to_string(elements)) +
+          " elements; the kernels index with 32 bits, so an output must "
+          "have fewer than 2^31 (2147483648): use a smaller batch or shorter "
+          "sequences");
     f.outputs[int(OutputSlot::out)] = out;
     return runPlan(m, PlanFunctionId::forward, f);
   });

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstring>
+#include <string>
+#include <unistd.h>
 
 namespace loom {
 
@@ -29,6 +32,34 @@ Status Session::open(const ModelDescription &description, int64_t b,
   return Status();
 }
 
+namespace {
+
+const char *planFunctionName(PlanFunctionId id) {
+#define LOOM_PLAN_NAME(name, ...)                                              \
+  if (id == PlanFunctionId::name)                                              \
+    return #name;
+  LOOM_PLAN_FUNCTIONS(LOOM_PLAN_NAME)
+#undef LOOM_PLAN_NAME
+  return "?";
+}
+
+/// "1.5 GiB (1610612736 bytes)".
+std::string describeBytes(uint64_t bytes) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.1f GiB (%llu bytes)",
+                double(bytes) / double(uint64_t(1) << 30),
+                (unsigned long long)bytes);
+  return buffer;
+}
+
+/// The machine's memory, or 0 if unknown.
+uint64_t physicalMemory() {
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && pageSize > 0 ? uint64_t(pages) * uint64_t(pageSize) : 0;
+}
+
+} // namespace
+
 Status runPlan(Model &model, PlanFunctionId id, Frame &frame) {
   const PlanFunction &plan = model.description().function(id);
   if (!plan.fn)
@@ -37,16 +68,36 @@ Status runPlan(Model &model, PlanFunctionId id, Frame &frame) {
   int64_t lengths = std::max<int64_t>(
       {1, plan.rowsUseSource ? frame.sourceLength : 0,
        plan.rowsUseTarget ? frame.targetLength : 0});
-  frame.rowsMax = frame.batch * lengths;
-  // Row units, then the static buffers from a cache line on.
+  // Every size is computed with overflow checks, so a huge batch gets this
+  // message rather than a wrapped size or the allocator's.
+  auto outOfMemory = [&](const std::string &needs) {
+    return Status::outOfMemory(
+        std::string("out of memory: ") + planFunctionName(id) + " of model '" +
+        model.info().name + "' with batch " + std::to_string(frame.batch) +
+        " and sequences of " + std::to_string(lengths) + " needs " + needs +
+        "; use a smaller batch or shorter sequences");
+  };
   uint64_t rowBytes = 0, total = 0;
-  if (__builtin_mul_overflow(uint64_t(plan.arenaRows),
-                             uint64_t(frame.rowsMax) * 4, &rowBytes) ||
+  if (__builtin_mul_overflow(frame.batch, lengths, &frame.rowsMax) ||
+      __builtin_mul_overflow(uint64_t(plan.arenaRows), uint64_t(frame.rowsMax),
+                             &rowBytes) ||
+      __builtin_mul_overflow(rowBytes, uint64_t(4), &rowBytes) ||
+      rowBytes > UINT64_MAX - 63 ||
       __builtin_add_overflow((rowBytes + 63) / 64 * 64,
                              uint64_t(plan.arenaBytes), &total))
-    return Status::outOfMemory("the activations of this batch do not fit in "
-                               "memory");
-  LOOM_RETURN_IF_ERROR(model.arena().reserve(size_t(std::max<uint64_t>(total, 64))));
+    return outOfMemory("more than 2^64 bytes of scratch memory");
+  // An allocation beyond the machine's memory may well succeed (the kernel
+  // overcommits) and then get the process killed when it is touched.
+  uint64_t machine = physicalMemory();
+  if (machine > 0 && total > machine)
+    return outOfMemory(describeBytes(total) +
+                       " of scratch memory, more than this machine's " +
+                       describeBytes(machine));
+  Status reserved =
+      model.arena().reserve(size_t(std::max<uint64_t>(total, 64)));
+  if (!reserved.ok())
+    return outOfMemory(describeBytes(total) + " of scratch memory, which " +
+                       "could not be allocated (" + reserved.message() + ")");
   frame.arenaRows = model.arena().at(0);
   frame.arenaBytes = model.arena().as<uint8_t>((rowBytes + 63) / 64 * 64);
   frame.status = Status();
@@ -170,6 +221,10 @@ namespace {
 /// one (they are rows, uniformly strided) and the order is reversed
 /// (Halide lists the innermost dim first). An absent View becomes a
 /// one-element buffer the kernel never reads.
+///
+/// Halide 14 kernels index with int32: every extent and stride, and the
+/// offset of the buffer's last element (the sum of (extent - 1) * stride),
+/// must be below 2^31, else problem() says why and the kernel is not called.
 class HalideArgument {
 public:
   HalideArgument(const View &v, int rank) {
@@ -190,24 +245,50 @@ public:
     int folded = v.rank - rank + 1; // leading dims that become dim rank-1
     int64_t extent = 1;
     for (int i = 0; i < folded; ++i)
-      extent *= v.extent[i];
+      if (__builtin_mul_overflow(extent, v.extent[i], &extent))
+        extent = INT64_MAX;
     set(rank - 1, extent, v.stride[folded - 1]);
     for (int i = folded; i < v.rank; ++i)
       set(v.rank - 1 - i, v.extent[i], v.stride[i]);
   }
   halide_buffer_t *get() { return &buffer_; }
-  bool fits() const { return fits_; }
+
+  /// "" if Halide can index the buffer, else what is too large.
+  std::string problem(const char *argument) const {
+    if (fits_ && highest_ <= INT32_MAX)
+      return "";
+    std::string shape, strides;
+    for (int i = buffer_.dimensions - 1; i >= 0; --i) {
+      shape += std::to_string(extents_[i]) + (i ? ", " : "");
+      strides += std::to_string(strides_[i]) + (i ? ", " : "");
+    }
+    std::string what =
+        !fits_ ? std::string("has an extent or stride of 2^31 or more")
+        : highest_ == INT64_MAX
+            ? std::string("spans element offsets beyond 2^63")
+            : "spans element offsets up to " + std::to_string(highest_);
+    return "argument '" + std::string(argument) + "' (extents [" + shape +
+           "], strides [" + strides + "]) " + what;
+  }
 
 private:
   void set(int dim, int64_t extent, int64_t stride) {
-    // Halide 14 indexes with int32.
-    fits_ = fits_ && extent <= INT32_MAX && stride <= INT32_MAX;
+    extents_[dim] = extent;
+    strides_[dim] = stride;
+    fits_ = fits_ && extent >= 0 && extent <= INT32_MAX && stride >= 0 &&
+            stride <= INT32_MAX;
+    int64_t span = 0;
+    if (extent > 0 && (__builtin_mul_overflow(extent - 1, stride, &span) ||
+                       __builtin_add_overflow(highest_, span, &highest_)))
+      highest_ = INT64_MAX;
     dims_[dim] = halide_dimension_t(0, int32_t(extent), int32_t(stride));
   }
 
   halide_buffer_t buffer_;
   halide_dimension_t dims_[View::kMaxRank];
+  int64_t extents_[View::kMaxRank] = {}, strides_[View::kMaxRank] = {};
   bool fits_ = true;
+  int64_t highest_ = 0; // the offset of the last element
 };
 
 template <typename Fn, typename... Args>
@@ -221,7 +302,8 @@ Status invoke(const KernelEntry &kernel, Fn *fn, Args... args) {
 #define LOOM_EXEC_SCALAR_PARAM(name, type) , type name
 #define LOOM_EXEC_CONVERT(name, type, rank, dir)                               \
   HalideArgument name##_arg(name, rank);                                       \
-  fits = fits && name##_arg.fits();
+  if (problem_.empty())                                                        \
+    problem_ = name##_arg.problem(#name);
 #define LOOM_EXEC_NO_CONVERSION(name, type)
 #define LOOM_EXEC_PASS_BUFFER(name, type, rank, dir) , name##_arg.get()
 #define LOOM_EXEC_PASS_SCALAR(name, type) , name
@@ -230,14 +312,16 @@ Status invoke(const KernelEntry &kernel, Fn *fn, Args... args) {
                                                      LOOM_EXEC_SCALAR_PARAM)) { \
     if (!f->status.ok())                                                       \
       return;                                                                  \
-    bool fits = true;                                                          \
+    std::string problem_;                                                      \
     LOOM_ABI_##family(LOOM_EXEC_CONVERT, LOOM_EXEC_NO_CONVERSION);             \
     /* (ABI arguments may be called k, hence the long local names.) */        \
     const KernelEntry &entry_ = f->model->description().kernels[kernel];       \
-    if (!fits) {                                                               \
-      f->status = Status::outOfMemory("kernel '" + entry_.name +               \
-                                      "': a buffer has 2^31 or more elements " \
-                                      "along one dimension");                  \
+    if (!problem_.empty()) {                                                   \
+      f->status = Status::outOfMemory(                                         \
+          "kernel '" + entry_.name + "': " + problem_ +                        \
+          "; Halide kernels index with 32 bits, so a buffer must span "        \
+          "fewer than 2^31 elements: use a smaller batch or shorter "          \
+          "sequences");                                                        \
       return;                                                                  \
     }                                                                          \
     f->status = invoke(entry_, reinterpret_cast<abi::family##_fn *>(entry_.fn) \

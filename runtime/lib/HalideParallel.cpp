@@ -57,8 +57,7 @@ extern "C" void halide_error(void * /*user_context*/, const char *msg) {
 
 namespace loom {
 
-ParallelContext::ParallelContext(int threads)
-    : threads_(threads > 0 ? threads : tbb::info::default_concurrency()), arena_(threads_) {}
+ParallelContext::ParallelContext(int threads) : threads_(threadsFor(threads)), arena_(threads_) {}
 
 std::string takeHalideError() {
   std::string message = std::move(halideError);

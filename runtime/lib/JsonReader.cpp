@@ -9,13 +9,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 namespace loom::json {
@@ -88,82 +88,133 @@ std::string quote(const char *s, rapidjson::SizeType length) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-/// Forwards RapidJSON's SAX events to the document being built and refuses
-/// what RapidJSON lets through: duplicate keys, deep nesting, lone low
-/// surrogates. Returning false stops the reader (kParseErrorTermination);
-/// error() says why.
-class StrictHandler {
+/// Takes RapidJSON's SAX events, refuses what RapidJSON lets through
+/// (duplicate keys, deep nesting, lone low surrogates, numbers out of the
+/// double range) and forwards the rest to a json::Handler. Returning false
+/// stops the reader (kParseErrorTermination); status() says why.
+class StrictReader {
 public:
-  StrictHandler(std::string_view text, const rapidjson::MemoryStream &stream,
-                rapidjson::Document &document)
-      : text_(text), stream_(stream), document_(document) {}
+  StrictReader(std::string_view text, const rapidjson::MemoryStream &stream, Handler &handler)
+      : text_(text), stream_(stream), handler_(handler) {}
 
-  const Status &error() const { return error_; }
+  const Status &status() const { return status_; }
 
-  bool Null() { return document_.Null(); }
-  bool Bool(bool b) { return document_.Bool(b); }
+  bool Null() { return forward(handler_.null()); }
+  bool Bool(bool b) { return forward(handler_.boolean(b)); }
   // With kParseNumbersAsStringsFlag numbers arrive as RawNumber, not as these.
-  bool Int(int i) { return document_.Int(i); }
-  bool Uint(unsigned u) { return document_.Uint(u); }
-  bool Int64(int64_t i) { return document_.Int64(i); }
-  bool Uint64(uint64_t u) { return document_.Uint64(u); }
-  bool Double(double d) { return document_.Double(d); }
+  bool Int(int i) { return forward(handler_.integer(i)); }
+  bool Uint(unsigned u) { return forward(handler_.integer(u)); }
+  bool Int64(int64_t i) { return forward(handler_.integer(i)); }
+  bool Uint64(uint64_t u) { return forward(handler_.number(double(u))); }
+  bool Double(double d) { return forward(handler_.number(d)); }
 
   /// A number token RapidJSON has checked: one that fits int64 stays exact,
   /// anything else becomes a double (an overflow is refused, an underflow
-  /// reads as 0 or a subnormal). No safetensors check uses a double's value.
+  /// reads as 0 or a subnormal).
   bool RawNumber(const char *s, rapidjson::SizeType length, bool) {
     int64_t integer;
     std::from_chars_result r = std::from_chars(s, s + length, integer);
     if (r.ec == std::errc() && r.ptr == s + length)
-      return document_.Int64(integer);
+      return forward(handler_.integer(integer));
     double d = std::strtod(std::string(s, length).c_str(), nullptr);
     if (std::isinf(d))
       return fail(stream_.Tell() - length, "number out of the range of a double");
-    return document_.Double(d);
+    return forward(handler_.number(d));
   }
 
-  bool String(const char *s, rapidjson::SizeType length, bool copy) {
-    return checkEscapes(s, length) && document_.String(s, length, copy);
+  bool String(const char *s, rapidjson::SizeType length, bool) {
+    return checkEscapes(s, length) && forward(handler_.string(std::string_view(s, length)));
   }
 
-  bool Key(const char *s, rapidjson::SizeType length, bool copy) {
+  bool Key(const char *s, rapidjson::SizeType length, bool) {
     if (!checkEscapes(s, length))
       return false;
-    if (!keys_.back().emplace(s, length).second)
-      return fail(stringStart(), "duplicate key " + quote(s, length) + " in object");
-    return document_.Key(s, length, copy);
+    keys_.push_back({keyBytes_.size(), length, stringStart()});
+    keyBytes_.append(s, length);
+    return forward(handler_.key(std::string_view(s, length)));
   }
 
-  bool StartObject() { return enter() && document_.StartObject(); }
-  bool EndObject(rapidjson::SizeType members) {
-    keys_.pop_back();
-    return document_.EndObject(members);
+  bool StartObject() { return enter() && forward(handler_.startObject()); }
+  bool EndObject(rapidjson::SizeType) {
+    if (!checkDuplicates())
+      return false;
+    open_.pop_back();
+    return forward(handler_.endObject());
   }
-  bool StartArray() { return enter() && document_.StartArray(); }
-  bool EndArray(rapidjson::SizeType elements) {
-    keys_.pop_back();
-    return document_.EndArray(elements);
+  bool StartArray() { return enter() && forward(handler_.startArray()); }
+  bool EndArray(rapidjson::SizeType) {
+    open_.pop_back();
+    return forward(handler_.endArray());
   }
 
 private:
+  /// A key of an open object: its decoded bytes in keyBytes_, and where its
+  /// opening quote is in the text.
+  struct KeyRef {
+    size_t start, length, offset;
+  };
+  /// An open object or array: where its keys begin in keys_ and keyBytes_
+  /// (used by objects; the keys of inner objects come and go after them).
+  struct Open {
+    size_t firstKey, firstByte;
+  };
+
   std::string_view text_;
   const rapidjson::MemoryStream &stream_; // where the reader is
-  rapidjson::Document &document_;
-  // The keys seen so far in each open object or array (arrays' sets stay
-  // empty), innermost last: its size is the nesting depth.
-  std::vector<std::unordered_set<std::string>> keys_;
-  Status error_;
+  Handler &handler_;
+  // The keys of every open object, innermost last, in one buffer: a hash set
+  // per object cost ~70 bytes per key, which a header of tiny keys turns
+  // into many times its own size.
+  std::string keyBytes_;
+  std::vector<KeyRef> keys_;
+  std::vector<Open> open_; // its size is the nesting depth
+  Status status_;
 
   bool fail(size_t offset, const std::string &message) {
-    error_ = errorAt(offset, message);
+    status_ = errorAt(offset, message);
+    return false;
+  }
+
+  bool forward(Status s) {
+    if (s.ok())
+      return true;
+    status_ = std::move(s);
     return false;
   }
 
   bool enter() {
-    if (keys_.size() >= size_t(kMaxDepth)) // at the '[' or '{' just read
+    if (open_.size() >= size_t(kMaxDepth)) // at the '[' or '{' just read
       return fail(stream_.Tell() - 1, "nesting deeper than " + std::to_string(kMaxDepth));
-    keys_.emplace_back();
+    open_.push_back({keys_.size(), keyBytes_.size()});
+    return true;
+  }
+
+  std::string_view keyText(const KeyRef &k) const {
+    return std::string_view(keyBytes_.data() + k.start, k.length);
+  }
+
+  /// At the end of an object: refuses the first key (in the text) that
+  /// repeats an earlier one, which is what checking each key as it comes
+  /// would find; then forgets the object's keys.
+  bool checkDuplicates() {
+    size_t first = open_.back().firstKey;
+    auto begin = keys_.begin() + std::ptrdiff_t(first);
+    std::sort(begin, keys_.end(), [&](const KeyRef &a, const KeyRef &b) {
+      std::string_view x = keyText(a), y = keyText(b);
+      return x != y ? x < y : a.offset < b.offset;
+    });
+    const KeyRef *duplicate = nullptr;
+    for (auto it = begin; it != keys_.end(); ++it)
+      if (it != begin && keyText(*it) == keyText(*(it - 1)) &&
+          (!duplicate || it->offset < duplicate->offset))
+        duplicate = &*it;
+    if (duplicate)
+      return fail(duplicate->offset, "duplicate key " +
+                                         quote(keyBytes_.data() + duplicate->start,
+                                               rapidjson::SizeType(duplicate->length)) +
+                                         " in object");
+    keyBytes_.resize(open_.back().firstByte);
+    keys_.resize(first);
     return true;
   }
 
@@ -197,27 +248,87 @@ private:
   }
 };
 
+/// Builds a RapidJSON document from checked values: `document` is the
+/// handler Document::Populate hands its generator, whose EndObject and
+/// EndArray need the member and element counts.
+class DocumentBuilder : public Handler {
+public:
+  explicit DocumentBuilder(rapidjson::Document &document) : document_(document) {}
+
+  Status startObject() override {
+    value();
+    levels_.push_back({true, 0});
+    return done(document_.StartObject());
+  }
+  Status key(std::string_view name) override {
+    ++levels_.back().count;
+    return done(document_.Key(name.data(), rapidjson::SizeType(name.size()), true));
+  }
+  Status endObject() override {
+    rapidjson::SizeType members = levels_.back().count;
+    levels_.pop_back();
+    return done(document_.EndObject(members));
+  }
+  Status startArray() override {
+    value();
+    levels_.push_back({false, 0});
+    return done(document_.StartArray());
+  }
+  Status endArray() override {
+    rapidjson::SizeType elements = levels_.back().count;
+    levels_.pop_back();
+    return done(document_.EndArray(elements));
+  }
+  Status null() override {
+    value();
+    return done(document_.Null());
+  }
+  Status boolean(bool b) override {
+    value();
+    return done(document_.Bool(b));
+  }
+  Status integer(int64_t i) override {
+    value();
+    return done(document_.Int64(i));
+  }
+  Status number(double d) override {
+    value();
+    return done(document_.Double(d));
+  }
+  Status string(std::string_view v) override {
+    value();
+    return done(document_.String(v.data(), rapidjson::SizeType(v.size()), true));
+  }
+
+private:
+  struct Level {
+    bool object;
+    rapidjson::SizeType count; // members or elements so far
+  };
+
+  /// A value starts: one more element of the enclosing array.
+  void value() {
+    if (!levels_.empty() && !levels_.back().object)
+      ++levels_.back().count;
+  }
+  static Status done(bool ok) {
+    return ok ? Status() : Status::internal("the JSON document refused a value");
+  }
+
+  rapidjson::Document &document_;
+  std::vector<Level> levels_;
+};
+
 } // namespace
 
-StatusOr<rapidjson::Document> parse(std::string_view text) {
+Status parse(std::string_view text, Handler &handler) {
   rapidjson::MemoryStream stream(text.data(), text.size());
-  Status error;
-  // Populate() hands the document's own SAX handler to this generator and,
-  // if it succeeds, makes the value it built the document's root.
-  auto generate = [&](rapidjson::Document &document) {
-    StrictHandler handler(text, stream, document);
-    rapidjson::Reader reader;
-    rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
-    if (result.IsError())
-      error = result.Code() == rapidjson::kParseErrorTermination ? handler.error()
-                                                                  : syntaxError(text, result);
-    return !result.IsError();
-  };
-  rapidjson::Document document;
-  document.Populate(generate);
-  if (!error.ok())
-    return error;
-
+  StrictReader strict(text, stream, handler);
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, strict);
+  if (result.IsError())
+    return result.Code() == rapidjson::kParseErrorTermination ? strict.status()
+                                                              : syntaxError(text, result);
   size_t end = stream.Tell();
   while (end < text.size() &&
          (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r'))
@@ -225,6 +336,22 @@ StatusOr<rapidjson::Document> parse(std::string_view text) {
   if (end != text.size())
     return errorAt(end, "unexpected trailing characters after the JSON value, found " +
                             describe(static_cast<unsigned char>(text[end])));
+  return Status();
+}
+
+StatusOr<rapidjson::Document> parse(std::string_view text) {
+  Status status;
+  // Populate() hands the document's own SAX handler to this generator and,
+  // if it succeeds, makes the value it built the document's root.
+  auto generate = [&](rapidjson::Document &document) {
+    DocumentBuilder builder(document);
+    status = parse(text, builder);
+    return status.ok();
+  };
+  rapidjson::Document document;
+  document.Populate(generate);
+  if (!status.ok())
+    return status;
   return StatusOr<rapidjson::Document>(std::move(document));
 }
 

@@ -1,8 +1,7 @@
-//===- MappedFile.cpp - Read-only mappings and atomic writes --------------===//
+//===- MappedFile.cpp - Read-only memory-mapped files ---------------------===//
 
 #include "loom/runtime/MappedFile.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -12,11 +11,44 @@
 
 namespace loom {
 
+const char *fileTypeName(unsigned mode) {
+  switch (mode & S_IFMT) {
+  case S_IFREG:
+    return "a regular file";
+  case S_IFDIR:
+    return "a directory";
+  case S_IFIFO:
+    return "a FIFO";
+  case S_IFCHR:
+    return "a character device";
+  case S_IFBLK:
+    return "a block device";
+  case S_IFSOCK:
+    return "a socket";
+  case S_IFLNK:
+    return "a symbolic link";
+  }
+  return "an unknown kind of file";
+}
+
 StatusOr<MappedFile> MappedFile::open(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  auto notRegular = [&](const struct stat &st) {
+    return Status::io("'" + path + "' is " + fileTypeName(st.st_mode) +
+                      ", not a regular file");
+  };
+  // The type first, from the path: opening a FIFO for reading waits for a
+  // writer, and opening a device can have effects of its own.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::io("cannot open '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return notRegular(st);
+  // Then on the descriptor, in case the path was replaced in between.
+  // O_NONBLOCK makes even that case return at once instead of hanging; it
+  // changes nothing for a regular file, which is mapped, not read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return Status::io("cannot open '" + path + "': " + std::strerror(errno));
-  struct stat st;
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
@@ -24,7 +56,7 @@ StatusOr<MappedFile> MappedFile::open(const std::string &path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::io("'" + path + "' is not a regular file");
+    return notRegular(st);
   }
   MappedFile file;
   file.size_ = static_cast<size_t>(st.st_size);
@@ -64,46 +96,6 @@ void MappedFile::reset() {
     ::munmap(const_cast<uint8_t *>(data_), size_);
   data_ = nullptr;
   size_ = 0;
-}
-
-Status writeFileAtomically(const std::string &path, const ByteSpan *pieces, size_t count) {
-  static std::atomic<unsigned> counter{0};
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::io("cannot write '" + path + "': cannot create '" + tmp + "': " + std::strerror(errno));
-  auto failWith = [&](const char *what, int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return Status::io("cannot write '" + path + "': " + what + ": " + std::strerror(err));
-  };
-  for (size_t i = 0; i < count; ++i) {
-    const char *p = static_cast<const char *>(pieces[i].data);
-    size_t left = pieces[i].size;
-    while (left > 0) {
-      ssize_t n = ::write(fd, p, left);
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        return failWith("write failed", errno);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-    }
-  }
-  if (::fsync(fd) != 0)
-    return failWith("fsync failed", errno);
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Status::io("cannot write '" + path + "': close failed: " + std::strerror(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Status::io("cannot write '" + path + "': rename failed: " + std::strerror(err));
-  }
-  return Status();
 }
 
 } // namespace loom

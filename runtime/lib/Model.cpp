@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace loom {
@@ -133,6 +134,12 @@ Status Model::checkTokens(const char *what, const int32_t *tokens,
   if (batch < 1)
     return Status::invalidArgument("batch size must be >= 1, got " +
                                    std::to_string(batch));
+  // Every [B, length] or [B, max_new] index below stays in int64.
+  if (batch > std::numeric_limits<int64_t>::max() / maxLen)
+    return Status::invalidArgument("batch size " + std::to_string(batch) +
+                                   " is too large: batch * max_len (" +
+                                   std::to_string(maxLen) +
+                                   ") must fit in 64 bits");
   if (length < 1 || length > maxLen)
     return Status::invalidArgument(input + ": sequence length " +
                                    std::to_string(length) +

@@ -36,66 +36,91 @@ namespace {
 
 std::string quoted(const std::string &name) { return "'" + name + "'"; }
 
-/// The member `key` of an object, or nullptr.
-const rapidjson::Value *member(const rapidjson::Value &object, const char *key) {
-  auto it = object.FindMember(key);
-  return it == object.MemberEnd() ? nullptr : &it->value;
+/// What a JSON value is, for messages (as json::kindName names them).
+enum class Kind { Null, Boolean, Integer, Number, String, Array, Object };
+
+const char *kindName(Kind kind) {
+  switch (kind) {
+  case Kind::Null:
+    return "null";
+  case Kind::Boolean:
+    return "boolean";
+  case Kind::Integer:
+    return "integer";
+  case Kind::Number:
+    return "number";
+  case Kind::String:
+    return "string";
+  case Kind::Array:
+    return "array";
+  case Kind::Object:
+    return "object";
+  }
+  return "?";
 }
 
-/// Validates one header entry into `info` ("tensor 'x': ..." messages).
-Status parseEntry(const std::string &name, const rapidjson::Value &entry, uint64_t dataSize,
-                  TensorInfo &info) {
-  std::string where = "tensor " + quoted(name);
-  if (!entry.IsObject())
-    return Status::badWeights(where + ": header entry is not an object (found " +
-                              std::string(json::kindName(entry)) + ")");
-  for (auto it = entry.MemberBegin(); it != entry.MemberEnd(); ++it) {
-    std::string key(json::stringOf(it->name));
-    if (key != "dtype" && key != "shape" && key != "data_offsets")
-      return Status::badWeights(where + ": unexpected key '" + key + "' in header entry");
-  }
-  const rapidjson::Value *dtype = member(entry, "dtype");
-  const rapidjson::Value *shape = member(entry, "shape");
-  const rapidjson::Value *offsets = member(entry, "data_offsets");
-  if (!dtype)
+/// One header entry as its values arrive; checked when it closes.
+struct Entry {
+  std::string name;
+  std::string unexpectedKey; // the first key that is none of the three
+  bool haveDtype = false, haveShape = false, haveOffsets = false;
+  Kind dtypeKind = Kind::Null;
+  std::string dtype;
+  bool shapeIsArray = false, offsetsAreArray = false;
+  // Elements as they came; -1 stands for one that is not a non-negative
+  // integer. The shape keeps at most kMaxSafetensorsRank + 1 (the count goes
+  // on), so a shape of millions of dims costs nothing.
+  std::vector<int64_t> shape, offsets;
+  size_t rank = 0;
+};
+
+/// The checks of one complete entry, in a fixed order ("tensor 'x': ...").
+Status checkEntry(const Entry &e, uint64_t dataSize, TensorInfo &info) {
+  std::string where = "tensor " + quoted(e.name);
+  if (!e.unexpectedKey.empty())
+    return Status::badWeights(where + ": unexpected key '" + e.unexpectedKey +
+                              "' in header entry");
+  if (!e.haveDtype)
     return Status::badWeights(where + ": header entry has no \"dtype\"");
-  if (!shape)
+  if (!e.haveShape)
     return Status::badWeights(where + ": header entry has no \"shape\"");
-  if (!offsets)
+  if (!e.haveOffsets)
     return Status::badWeights(where + ": header entry has no \"data_offsets\"");
 
-  if (!dtype->IsString())
+  if (e.dtypeKind != Kind::String)
     return Status::badWeights(where + ": \"dtype\" is not a string");
-  std::string dtypeName(json::stringOf(*dtype));
-  size_t elementSize = safetensorsDtypeSize(dtypeName);
+  size_t elementSize = safetensorsDtypeSize(e.dtype);
   if (elementSize == 0)
-    return Status::badWeights(where + ": unknown dtype '" + dtypeName + "'");
+    return Status::badWeights(where + ": unknown dtype '" + e.dtype + "'");
 
-  if (!shape->IsArray())
+  if (!e.shapeIsArray)
     return Status::badWeights(where + ": \"shape\" is not an array");
+  if (e.rank > kMaxSafetensorsRank)
+    return Status::badWeights(where + ": its shape has " + std::to_string(e.rank) +
+                              " dimensions, more than the limit of " +
+                              std::to_string(kMaxSafetensorsRank));
   uint64_t elements = 1;
   info.shape.clear();
-  for (rapidjson::SizeType i = 0; i < shape->Size(); ++i) {
-    const rapidjson::Value &dim = (*shape)[i];
-    if (!dim.IsInt64() || dim.GetInt64() < 0)
+  for (size_t i = 0; i < e.shape.size(); ++i) {
+    if (e.shape[i] < 0)
       return Status::badWeights(where + ": shape dimension " + std::to_string(i) +
                                 " is not a non-negative integer");
-    uint64_t d = static_cast<uint64_t>(dim.GetInt64());
+    uint64_t d = static_cast<uint64_t>(e.shape[i]);
     if (__builtin_mul_overflow(elements, d, &elements) || elements > uint64_t(INT64_MAX))
       return Status::badWeights(where + ": the number of elements of its shape overflows");
-    info.shape.push_back(dim.GetInt64());
+    info.shape.push_back(e.shape[i]);
   }
   uint64_t byteSize;
   if (__builtin_mul_overflow(elements, uint64_t(elementSize), &byteSize))
     return Status::badWeights(where + ": its byte size overflows");
 
-  if (!offsets->IsArray() || offsets->Size() != 2)
+  if (!e.offsetsAreArray || e.offsets.size() != 2)
     return Status::badWeights(where + ": \"data_offsets\" is not an array [begin, end]");
-  for (const rapidjson::Value &offset : offsets->GetArray())
-    if (!offset.IsInt64() || offset.GetInt64() < 0)
+  for (int64_t offset : e.offsets)
+    if (offset < 0)
       return Status::badWeights(where + ": \"data_offsets\" are not non-negative integers");
-  uint64_t begin = static_cast<uint64_t>((*offsets)[0u].GetInt64());
-  uint64_t end = static_cast<uint64_t>((*offsets)[1u].GetInt64());
+  uint64_t begin = static_cast<uint64_t>(e.offsets[0]);
+  uint64_t end = static_cast<uint64_t>(e.offsets[1]);
   std::string range = "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
   if (end < begin)
     return Status::badWeights(where + ": data_offsets " + range + " end before they begin");
@@ -105,16 +130,209 @@ Status parseEntry(const std::string &name, const rapidjson::Value &entry, uint64
                               " bytes");
   if (end - begin != byteSize)
     return Status::badWeights(where + ": data_offsets " + range + " hold " +
-                              std::to_string(end - begin) + " bytes, but " + dtypeName +
-                              " " + formatShape(info.shape) + " needs " +
-                              std::to_string(byteSize));
-  info.name = name;
-  info.dtype = dtypeName;
+                              std::to_string(end - begin) + " bytes, but " + e.dtype + " " +
+                              formatShape(info.shape) + " needs " + std::to_string(byteSize));
+  info.name = e.name;
+  info.dtype = e.dtype;
   info.numElements = static_cast<int64_t>(elements);
   info.begin = begin;
   info.end = end;
   return Status();
 }
+
+/// Turns the header's JSON values straight into TensorInfos: no document is
+/// built, so memory is the tensor list (at most kMaxSafetensorsTensors
+/// entries) plus what the strict JSON layer keeps. "__metadata__" must be an
+/// object; its contents, like the values of unexpected keys, are checked as
+/// JSON and otherwise skipped. Errors are LOOM_ERROR_BAD_WEIGHTS without the
+/// file's name; failed() tells them from the JSON layer's.
+class HeaderHandler final : public json::Handler {
+public:
+  explicit HeaderHandler(uint64_t dataSize) : dataSize_(dataSize) {}
+
+  std::vector<TensorInfo> tensors;
+  bool failed() const { return failed_; }
+
+  Status startObject() override { return open(Kind::Object); }
+  Status startArray() override { return open(Kind::Array); }
+  Status endObject() override { return close(); }
+  Status endArray() override { return close(); }
+  Status null() override { return scalar(Kind::Null, 0, {}); }
+  Status boolean(bool) override { return scalar(Kind::Boolean, 0, {}); }
+  Status integer(int64_t value) override { return scalar(Kind::Integer, value, {}); }
+  Status number(double) override { return scalar(Kind::Number, 0, {}); }
+  Status string(std::string_view value) override { return scalar(Kind::String, 0, value); }
+
+  Status key(std::string_view name) override {
+    if (skip_ > 0)
+      return Status();
+    if (where_ == Where::Root) {
+      metadata_ = name == "__metadata__";
+      if (!metadata_ && tensors.size() == kMaxSafetensorsTensors)
+        return fail("the header has more than " + std::to_string(kMaxSafetensorsTensors) +
+                    " tensors, the limit");
+      entry_ = Entry();
+      entry_.name = std::string(name);
+    } else if (where_ == Where::Entry) {
+      field_ = name == "dtype"          ? Field::Dtype
+               : name == "shape"        ? Field::Shape
+               : name == "data_offsets" ? Field::Offsets
+                                        : Field::Other;
+      entry_.haveDtype |= field_ == Field::Dtype;
+      entry_.haveShape |= field_ == Field::Shape;
+      entry_.haveOffsets |= field_ == Field::Offsets;
+      if (field_ == Field::Other && entry_.unexpectedKey.empty())
+        entry_.unexpectedKey = std::string(name);
+    }
+    return Status();
+  }
+
+private:
+  /// The container the next value is in (while skip_ is 0).
+  enum class Where { Top, Root, Entry, Shape, Offsets, Done };
+  enum class Field { Dtype, Shape, Offsets, Other };
+
+  uint64_t dataSize_;
+  Where where_ = Where::Top;
+  int skip_ = 0;          // > 0: inside a skipped value, this many containers deep
+  bool metadata_ = false; // the root member being read is "__metadata__"
+  Field field_ = Field::Other;
+  Entry entry_;
+  bool failed_ = false;
+
+  Status fail(const std::string &message) {
+    failed_ = true;
+    return Status::badWeights(message);
+  }
+
+  /// An entry's or the root's value of the wrong kind.
+  Status wrongKind(Kind kind) {
+    if (where_ == Where::Top)
+      return fail(std::string("header is a JSON ") + kindName(kind) + ", expected an object");
+    if (metadata_)
+      return fail("\"__metadata__\" is not an object");
+    return fail("tensor " + quoted(entry_.name) + ": header entry is not an object (found " +
+                kindName(kind) + ")");
+  }
+
+  /// An element of the shape or of data_offsets.
+  void element(std::vector<int64_t> &into, bool good, int64_t value, bool isShape) {
+    if (isShape && ++entry_.rank > kMaxSafetensorsRank + 1)
+      return;
+    into.push_back(good && value >= 0 ? value : -1);
+  }
+
+  Status open(Kind kind) {
+    if (skip_ > 0) {
+      ++skip_;
+      return Status();
+    }
+    switch (where_) {
+    case Where::Top:
+      if (kind != Kind::Object)
+        return wrongKind(kind);
+      where_ = Where::Root;
+      return Status();
+    case Where::Root:
+      if (kind != Kind::Object)
+        return wrongKind(kind);
+      if (metadata_)
+        skip_ = 1; // its contents are not Loom's business
+      else
+        where_ = Where::Entry;
+      return Status();
+    case Where::Entry:
+      if (field_ == Field::Dtype)
+        entry_.dtypeKind = kind;
+      if (field_ == Field::Shape && kind == Kind::Array) {
+        entry_.shapeIsArray = true;
+        entry_.shape.clear();
+        entry_.rank = 0;
+        where_ = Where::Shape;
+        return Status();
+      }
+      if (field_ == Field::Offsets && kind == Kind::Array) {
+        entry_.offsetsAreArray = true;
+        entry_.offsets.clear();
+        where_ = Where::Offsets;
+        return Status();
+      }
+      if (field_ == Field::Shape)
+        entry_.shapeIsArray = false;
+      if (field_ == Field::Offsets)
+        entry_.offsetsAreArray = false;
+      skip_ = 1;
+      return Status();
+    case Where::Shape:
+    case Where::Offsets: // a container as an element: not an integer
+      element(where_ == Where::Shape ? entry_.shape : entry_.offsets, false, 0,
+              where_ == Where::Shape);
+      skip_ = 1;
+      return Status();
+    case Where::Done:
+      break;
+    }
+    return Status::internal("safetensors header: a value after the root object");
+  }
+
+  Status close() {
+    if (skip_ > 0) {
+      --skip_;
+      return Status();
+    }
+    switch (where_) {
+    case Where::Root:
+      where_ = Where::Done;
+      return Status();
+    case Where::Entry: {
+      where_ = Where::Root;
+      TensorInfo info;
+      Status checked = checkEntry(entry_, dataSize_, info);
+      if (!checked.ok())
+        return fail(checked.message());
+      tensors.push_back(std::move(info));
+      return Status();
+    }
+    case Where::Shape:
+    case Where::Offsets:
+      where_ = Where::Entry;
+      return Status();
+    case Where::Top:
+    case Where::Done:
+      break;
+    }
+    return Status::internal("safetensors header: unbalanced JSON events");
+  }
+
+  Status scalar(Kind kind, int64_t value, std::string_view text) {
+    if (skip_ > 0)
+      return Status();
+    switch (where_) {
+    case Where::Top:
+    case Where::Root:
+      return wrongKind(kind);
+    case Where::Entry:
+      if (field_ == Field::Dtype) {
+        entry_.dtypeKind = kind;
+        entry_.dtype = std::string(text);
+      } else if (field_ == Field::Shape) {
+        entry_.shapeIsArray = false;
+      } else if (field_ == Field::Offsets) {
+        entry_.offsetsAreArray = false;
+      }
+      return Status();
+    case Where::Shape:
+      element(entry_.shape, kind == Kind::Integer, value, true);
+      return Status();
+    case Where::Offsets:
+      element(entry_.offsets, kind == Kind::Integer, value, false);
+      return Status();
+    case Where::Done:
+      break;
+    }
+    return Status::internal("safetensors header: a value after the root object");
+  }
+};
 
 } // namespace
 
@@ -169,32 +387,18 @@ StatusOr<SafetensorsReader> SafetensorsReader::parse(SafetensorsReader r) {
     return bad("header length " + std::to_string(headerLength) + " exceeds the file size (" +
                std::to_string(r.size_) + " bytes)");
 
-  std::string_view headerText(reinterpret_cast<const char *>(r.bytes_ + 8), headerLength);
-  StatusOr<rapidjson::Document> header = json::parse(headerText);
-  if (!header.ok())
-    return bad("header is not valid JSON: " + header.status().message());
-  if (!header->IsObject())
-    return bad("header is a JSON " + std::string(json::kindName(*header)) +
-               ", expected an object");
-
   r.dataArea_ = r.bytes_ + 8 + headerLength;
   r.dataSize_ = r.size_ - 8 - headerLength;
 
-  std::vector<TensorInfo> tensors;
-  for (auto it = header->MemberBegin(); it != header->MemberEnd(); ++it) {
-    std::string name(json::stringOf(it->name));
-    const rapidjson::Value &entry = it->value;
-    if (name == "__metadata__") {
-      if (!entry.IsObject())
-        return bad("\"__metadata__\" is not an object");
-      continue;
-    }
-    TensorInfo info;
-    Status s = parseEntry(name, entry, r.dataSize_, info);
-    if (!s.ok())
-      return s.withPrefix(prefix);
-    tensors.push_back(std::move(info));
+  std::string_view headerText(reinterpret_cast<const char *>(r.bytes_ + 8), headerLength);
+  HeaderHandler handler(r.dataSize_);
+  Status parsed = json::parse(headerText, handler);
+  if (!parsed.ok()) {
+    if (handler.failed() || parsed.code() != LOOM_ERROR_INVALID_ARGUMENT)
+      return parsed.withPrefix(prefix);
+    return bad("header is not valid JSON: " + parsed.message());
   }
+  std::vector<TensorInfo> tensors = std::move(handler.tensors);
   // (Duplicate names were already refused by the JSON parser.)
 
   // The tensors must tile the data area: sorted by offset, each one starts

@@ -2,7 +2,7 @@
 
 #include "loom/runtime/SafetensorsWriter.h"
 
-#include "loom/runtime/MappedFile.h"
+#include "loom/runtime/OutputFile.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>

@@ -11,7 +11,8 @@
 // code that checks and calls is generic over the entries.
 //
 // Exit status: 0 success, 1 error, 2 usage error. Nothing is written unless
-// everything succeeded.
+// everything succeeded: every file (--output, --save-weights) is staged and
+// published together at the end, by the rules of OutputFile.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,9 @@
 #include "RunOptions.h"
 
 #include "loom/loom_model_api.h"
+#include "loom/runtime/HalideParallel.h" // ParallelContext::threadsFor (inline)
+#include "loom/runtime/MappedFile.h"     // fileTypeName
+#include "loom/runtime/OutputFile.h"
 #include "loom/runtime/SafetensorsReader.h" // formatShape
 #include "loom/runtime/Status.h"
 
@@ -247,6 +251,10 @@ Status openModule(const std::string &path, Module &module) {
   if (S_ISDIR(st.st_mode))
     return Status::invalidArgument("module '" + path +
                                    "' is a directory; expected DIR/lib<name>.so");
+  // dlopen would open anything else, and wait forever on a FIFO.
+  if (!S_ISREG(st.st_mode))
+    return Status::invalidArgument("module '" + path + "' is " + fileTypeName(st.st_mode) +
+                                   ", not a regular file; expected DIR/lib<name>.so");
 
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   const std::string prefix = "lib", suffix = ".so";
@@ -498,8 +506,9 @@ std::vector<int64_t> outputShape(const FunctionEntry &entry, const CallArgs &arg
 
 /// The output buffer: float32 (forward) or int32 (tokens).
 struct Output {
-  std::vector<float> f32;
-  std::vector<int32_t> i32;
+  std::unique_ptr<float[]> f32;
+  std::unique_ptr<int32_t[]> i32;
+  size_t elements = 0;
 };
 
 Status allocateOutput(const FunctionEntry &entry, const std::vector<int64_t> &shape,
@@ -511,14 +520,18 @@ Status allocateOutput(const FunctionEntry &entry, const std::vector<int64_t> &sh
     elements *= uint64_t(d);
   }
   try {
+    // Left uninitialised: the library writes every element or fails, and
+    // pages never written cost nothing when it refuses a size up front
+    // (an output of 2^31 elements or more, which its kernels cannot index).
     if (entry.signature == Signature::Forward)
-      output.f32.assign(size_t(elements), 0.0f);
+      output.f32.reset(new float[size_t(elements)]);
     else
-      output.i32.assign(size_t(elements), 0);
+      output.i32.reset(new int32_t[size_t(elements)]);
   } catch (const std::bad_alloc &) {
     return Status::outOfMemory("out of memory allocating the output " + formatShape(shape) +
                                " (" + std::to_string(elements * 4) + " bytes)");
   }
+  output.elements = size_t(elements);
   return Status();
 }
 
@@ -528,11 +541,11 @@ Status runFunction(const Module &module, loom_model *model, const FunctionEntry 
   switch (entry.signature) {
   case Signature::Forward:
     status = reinterpret_cast<loom_forward_fn>(module.function)(
-        model, a.batch, a.srcMax, a.src, a.srcLen, a.tgtMax, a.tgt, a.tgtLen, output.f32.data());
+        model, a.batch, a.srcMax, a.src, a.srcLen, a.tgtMax, a.tgt, a.tgtLen, output.f32.get());
     break;
   case Signature::Decode:
     status = reinterpret_cast<loom_translate_fn>(module.function)(
-        model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.data());
+        model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.get());
     break;
   case Signature::TrainStep:
     return Status::internal("train_step cannot be called in this build");
@@ -550,17 +563,17 @@ double medianOf(std::vector<double> values) {
 
 template <typename T>
 void printSummary(const char *name, const char *dtype, const std::vector<int64_t> &shape,
-                  const std::vector<T> &values) {
+                  const T *values, size_t count) {
   constexpr size_t kShown = 16;
   std::printf("%s: %s %s =", name, dtype, formatShape(shape).c_str());
-  for (size_t i = 0; i < values.size() && i < kShown; ++i) {
+  for (size_t i = 0; i < count && i < kShown; ++i) {
     if constexpr (std::is_same_v<T, float>)
       std::printf(" %.6g", double(values[i]));
     else
       std::printf(" %" PRId32, values[i]);
   }
-  if (values.size() > kShown)
-    std::printf(" ... (first %zu of %zu values)", kShown, values.size());
+  if (count > kShown)
+    std::printf(" ... (first %zu of %zu values)", kShown, count);
   std::printf("\n");
 }
 
@@ -573,16 +586,22 @@ struct ModelDeleter {
 };
 using ModelPtr = std::unique_ptr<loom_model, ModelDeleter>;
 
-/// Everything after the command line was accepted. Returns the failure to
-/// report (exit status 1).
-Status run(const RunOptions &options) {
-  Module module;
-  LOOM_RETURN_IF_ERROR(openModule(options.modulePath, module));
-  const loom_model_info *info = module.info();
-  Arch arch = Arch::EncoderDecoder;
-  LOOM_RETURN_IF_ERROR(checkInfo(module, info, arch));
+//===----------------------------------------------------------------------===//
+// The steps of a run
+//===----------------------------------------------------------------------===//
 
-  const FunctionEntry *entry = findEntry(options.function, arch);
+/// Loads the module and checks what NAME_info() says.
+Status loadModule(const RunOptions &options, Module &module, const loom_model_info *&info,
+                  Arch &arch) {
+  LOOM_RETURN_IF_ERROR(openModule(options.modulePath, module));
+  info = module.info();
+  return checkInfo(module, info, arch);
+}
+
+/// The table entry for --function on this architecture, and its symbol.
+Status findFunction(const RunOptions &options, Module &module, Arch arch,
+                    const FunctionEntry *&entry) {
+  entry = findEntry(options.function, arch);
   if (!entry) {
     std::vector<std::string> available;
     for (const FunctionEntry &e : functionTable())
@@ -598,99 +617,206 @@ Status run(const RunOptions &options) {
   if (!module.function)
     return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
                                    module.name + "': it has no symbol '" + functionSymbol + "'");
+  return Status();
+}
 
-  // Inputs, all checked before the model is created.
-  if (options.inputPaths.size() != entry->inputs.size()) {
+/// Refuses, before any work, a file the run could not write in the end: a
+/// target that is a FIFO, a directory, a device, one not writable, or in a
+/// missing directory (the same checks OutputFile makes when it writes), and
+/// --output and --save-weights naming one file.
+Status checkOutputTargets(const RunOptions &options, const FunctionEntry &entry) {
+  std::string outputTarget;
+  if (!options.outputPaths.empty()) {
+    StatusOr<std::string> target = checkOutputTarget(options.outputPaths[0]);
+    if (!target.ok())
+      return target.status().withPrefix("output '" + entry.outputName + "'");
+    outputTarget = *target;
+  }
+  if (options.saveWeightsPath) {
+    StatusOr<std::string> target = checkOutputTarget(*options.saveWeightsPath);
+    if (!target.ok())
+      return target.status().withPrefix("--save-weights");
+    if (*target == outputTarget)
+      return Status::invalidArgument("--output and --save-weights name the same file '" +
+                                     *target + "'");
+  }
+  return Status();
+}
+
+/// Reads and checks every input before the model is created.
+Status readInputs(const RunOptions &options, const FunctionEntry &entry,
+                  const loom_model_info &info, const Module &module, Arch arch,
+                  std::vector<Input> &inputs) {
+  if (options.inputPaths.size() != entry.inputs.size()) {
     std::vector<std::string> names;
-    for (const InputSpec &spec : entry->inputs)
+    for (const InputSpec &spec : entry.inputs)
       names.push_back(std::string(spec.name) + " " + expectedShape(spec));
     return Status::invalidArgument(
-        "function '" + std::string(entry->function) + "' of " + archName(arch) + " model '" + module.name +
-        "' takes " + std::to_string(entry->inputs.size()) + " inputs (" + joined(names) +
-        "), got " + std::to_string(options.inputPaths.size()) + " --input");
+        "function '" + std::string(entry.function) + "' of " + archName(arch) + " model '" +
+        module.name + "' takes " + std::to_string(entry.inputs.size()) + " inputs (" +
+        joined(names) + "), got " + std::to_string(options.inputPaths.size()) + " --input");
   }
-  std::vector<Input> inputs(entry->inputs.size());
+  inputs.assign(entry.inputs.size(), Input());
   for (size_t i = 0; i < inputs.size(); ++i)
-    LOOM_RETURN_IF_ERROR(readInput(i, entry->inputs[i], options.inputPaths[i], inputs[i]));
-  LOOM_RETURN_IF_ERROR(checkInputs(inputs, *info, module.name));
+    LOOM_RETURN_IF_ERROR(readInput(i, entry.inputs[i], options.inputPaths[i], inputs[i]));
+  return checkInputs(inputs, info, module.name);
+}
 
-  // --max-new: the default is kDefaultMaxNew, lowered to what max_len allows;
-  // an explicit value beyond that is an error.
-  int64_t maxNew = 0;
-  if (entry->signature == Signature::Decode) {
-    std::string model = "model '" + module.name + "' with max_len = " +
-                        std::to_string(info->max_len);
-    int64_t limit = info->max_len;
-    std::string why = std::string(entry->function) + " produces at most max_len tokens";
-    if (entry->maxNewLimit == MaxNewLimit::MaxLenMinusInput) {
-      const char *dim = entry->inputs[0].dim;
-      std::string what = describeInput(0, *inputs[0].spec) + " has " + dim + " = " +
-                         std::to_string(inputs[0].shape[1]);
-      limit -= inputs[0].shape[1];
-      if (limit < 1)
-        return Status::invalidArgument(what + ", which leaves no room for new tokens in " +
-                                       model + " (" + entry->function + " needs " + dim +
-                                       " + max_new <= max_len)");
-      why = std::string(entry->function) + " needs " + dim + " + max_new <= max_len; " + what;
-    }
-    maxNew = options.maxNew.value_or(std::min(kDefaultMaxNew, limit));
-    if (maxNew > limit)
-      return Status::invalidArgument("--max-new=" + std::to_string(maxNew) +
-                                     " is too large for " + model + " (" + why + ")");
+/// --max-new: the default is kDefaultMaxNew, lowered to what max_len allows;
+/// an explicit value beyond that is an error. (0 for forward.)
+Status chooseMaxNew(const RunOptions &options, const FunctionEntry &entry,
+                    const std::vector<Input> &inputs, const loom_model_info &info,
+                    const std::string &modelName, int64_t &maxNew) {
+  maxNew = 0;
+  if (entry.signature != Signature::Decode)
+    return Status();
+  std::string model = "model '" + modelName + "' with max_len = " + std::to_string(info.max_len);
+  int64_t limit = info.max_len; // in [1, 2^31) (checkInfo)
+  std::string why = std::string(entry.function) + " produces at most max_len tokens";
+  if (entry.maxNewLimit == MaxNewLimit::MaxLenMinusInput) {
+    const char *dim = entry.inputs[0].dim;
+    std::string what = describeInput(0, *inputs[0].spec) + " has " + dim + " = " +
+                       std::to_string(inputs[0].shape[1]);
+    limit -= inputs[0].shape[1]; // the length is in [1, max_len] (checkInputs)
+    if (limit < 1)
+      return Status::invalidArgument(what + ", which leaves no room for new tokens in " + model +
+                                     " (" + entry.function + " needs " + dim +
+                                     " + max_new <= max_len)");
+    why = std::string(entry.function) + " needs " + dim + " + max_new <= max_len; " + what;
   }
+  // --max-new itself is in [1, INT_MAX] (parseRunOptions).
+  maxNew = options.maxNew.value_or(std::min(kDefaultMaxNew, limit));
+  if (maxNew > limit)
+    return Status::invalidArgument("--max-new=" + std::to_string(maxNew) + " is too large for " +
+                                   model + " (" + why + ")");
+  return Status();
+}
 
-  CallArgs args = callArgs(inputs, maxNew);
-  std::vector<int64_t> shape = outputShape(*entry, args, *info);
-  Output output, scratch;
-  LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, output));
-
-  // The model.
+/// NAME_create or NAME_create_seeded, with --threads.
+Status createModel(const RunOptions &options, const Module &module, ModelPtr &model) {
+  // The library bounds the thread count (ParallelContext::threadsFor); say so
+  // when it will use fewer than asked for.
+  int threads = ParallelContext::threadsFor(options.threads);
+  if (options.threads > threads)
+    std::fprintf(stderr,
+                 "loom-run: note: --threads=%d is more than the %d cores this process may "
+                 "use; using %d\n",
+                 options.threads, threads, threads);
   loom_model *raw = nullptr;
   loom_status status = options.weightsPath
                            ? module.create(options.weightsPath->c_str(), options.threads, &raw)
                            : module.createSeeded(*options.seed, options.threads, &raw);
-  ModelPtr model(raw, ModelDeleter{module.free});
+  model = ModelPtr(raw, ModelDeleter{module.free});
   const char *createCall = options.weightsPath ? "create" : "create_seeded";
   if (status != LOOM_OK)
     return Status(status, module.errorOf(createCall, status));
   if (!model)
     return Status::internal(module.name + "_" + createCall + " returned no model");
+  return Status();
+}
 
-  LOOM_RETURN_IF_ERROR(runFunction(module, model.get(), *entry, args, output));
-
-  if (options.repeat > 0) {
-    LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, scratch));
-    std::vector<double> times;
-    for (int r = 0; r < options.repeat; ++r) {
-      auto start = std::chrono::steady_clock::now();
-      LOOM_RETURN_IF_ERROR(runFunction(module, model.get(), *entry, args, scratch));
-      auto end = std::chrono::steady_clock::now();
-      times.push_back(std::chrono::duration<double, std::milli>(end - start).count());
-    }
-    std::fprintf(stderr, "time_ms median=%.3f min=%.3f max=%.3f\n", medianOf(times),
-                 *std::min_element(times.begin(), times.end()),
-                 *std::max_element(times.begin(), times.end()));
+/// --repeat: N more runs into a scratch output, timed.
+Status timeRepeats(const RunOptions &options, const Module &module, loom_model *model,
+                   const FunctionEntry &entry, const CallArgs &args,
+                   const std::vector<int64_t> &shape) {
+  if (options.repeat <= 0)
+    return Status();
+  Output scratch;
+  LOOM_RETURN_IF_ERROR(allocateOutput(entry, shape, scratch));
+  std::vector<double> times;
+  for (int r = 0; r < options.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    LOOM_RETURN_IF_ERROR(runFunction(module, model, entry, args, scratch));
+    auto end = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::milli>(end - start).count());
   }
+  std::fprintf(stderr, "time_ms median=%.3f min=%.3f max=%.3f\n", medianOf(times),
+               *std::min_element(times.begin(), times.end()),
+               *std::max_element(times.begin(), times.end()));
+  return Status();
+}
 
+/// Writes every file the run produces, or none: each is staged as an
+/// OutputFile (a temporary file next to its target) and they are published
+/// together only once all are complete. (Writing --save-weights first and
+/// then failing on --output used to leave new weights behind.) Without
+/// --output the output's summary goes to stdout.
+Status writeResults(const RunOptions &options, const Module &module, loom_model *model,
+                    const FunctionEntry &entry, const std::vector<int64_t> &shape,
+                    const Output &output) {
+  std::vector<OutputFile> staged;
   if (options.saveWeightsPath) {
-    status = module.saveWeights(model.get(), options.saveWeightsPath->c_str());
+    const std::string &path = *options.saveWeightsPath;
+    StatusOr<OutputFile> file = OutputFile::create(path);
+    if (!file.ok())
+      return file.status().withPrefix("--save-weights");
+    LOOM_RETURN_IF_ERROR(file->close());
+    // The library writes its weights file by the same rules, over the
+    // staged temporary file; publishing renames that to the target.
+    loom_status status = module.saveWeights(model, file->temporaryPath().c_str());
     if (status != LOOM_OK)
-      return Status(status, module.errorOf("save_weights", status));
+      return Status(status, "--save-weights '" + path + "': " +
+                                module.errorOf("save_weights", status));
+    staged.push_back(std::move(file).value());
   }
-
+  bool forward = entry.signature == Signature::Forward;
+  const char *dtype = forward ? "float32" : "int32";
   if (!options.outputPaths.empty()) {
     const std::string &path = options.outputPaths[0];
-    Status written = entry->signature == Signature::Forward
-                         ? writeNpy(path, shape, output.f32.data())
-                         : writeNpy(path, shape, output.i32.data());
-    return written.withPrefix("output '" + std::string(entry->outputName) + "'");
+    std::string what = "output '" + entry.outputName + "'";
+    StatusOr<OutputFile> file = OutputFile::create(path);
+    if (!file.ok())
+      return file.status().withPrefix(what);
+    std::vector<uint8_t> header;
+    std::vector<ByteSpan> pieces;
+    const void *data = forward ? static_cast<const void *>(output.f32.get())
+                               : static_cast<const void *>(output.i32.get());
+    Status written = npyPieces(forward ? NpyDtype::Float32 : NpyDtype::Int32, shape, data,
+                               header, pieces, path);
+    if (written.ok())
+      written = file->write(pieces.data(), pieces.size());
+    if (!written.ok())
+      return written.withPrefix(what);
+    staged.push_back(std::move(file).value());
   }
-  if (entry->signature == Signature::Forward)
-    printSummary(entry->outputName.c_str(), "float32", shape, output.f32);
-  else
-    printSummary(entry->outputName.c_str(), "int32", shape, output.i32);
-  std::fflush(stdout);
+  LOOM_RETURN_IF_ERROR(publishAll(staged));
+  if (options.outputPaths.empty()) {
+    if (forward)
+      printSummary(entry.outputName.c_str(), dtype, shape, output.f32.get(), output.elements);
+    else
+      printSummary(entry.outputName.c_str(), dtype, shape, output.i32.get(), output.elements);
+    std::fflush(stdout);
+  }
   return Status();
+}
+
+/// Everything after the command line was accepted, step by step: each step
+/// checks what it can before the next one spends time, and no file is
+/// written until every step has succeeded. Returns the failure to report
+/// (exit status 1).
+Status run(const RunOptions &options) {
+  Module module;
+  const loom_model_info *info = nullptr;
+  Arch arch = Arch::EncoderDecoder;
+  LOOM_RETURN_IF_ERROR(loadModule(options, module, info, arch));
+  const FunctionEntry *entry = nullptr;
+  LOOM_RETURN_IF_ERROR(findFunction(options, module, arch, entry));
+  LOOM_RETURN_IF_ERROR(checkOutputTargets(options, *entry));
+
+  std::vector<Input> inputs;
+  LOOM_RETURN_IF_ERROR(readInputs(options, *entry, *info, module, arch, inputs));
+  int64_t maxNew = 0;
+  LOOM_RETURN_IF_ERROR(chooseMaxNew(options, *entry, inputs, *info, module.name, maxNew));
+  CallArgs args = callArgs(inputs, maxNew);
+  std::vector<int64_t> shape = outputShape(*entry, args, *info);
+  Output output;
+  LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, output));
+
+  ModelPtr model;
+  LOOM_RETURN_IF_ERROR(createModel(options, module, model));
+  LOOM_RETURN_IF_ERROR(runFunction(module, model.get(), *entry, args, output));
+  LOOM_RETURN_IF_ERROR(timeRepeats(options, module, model.get(), *entry, args, shape));
+  return writeResults(options, module, model.get(), *entry, shape, output);
 }
 
 int usageError(const std::string &message) {

@@ -10,7 +10,11 @@
 #include "Npy.h"
 
 #include "loom/runtime/MappedFile.h"
+#include "loom/runtime/OutputFile.h"
+#include "loom/runtime/SafetensorsReader.h" // formatShape
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -31,9 +35,15 @@ const char *npyDescr(NpyDtype dtype) {
 size_t npyDtypeSize(NpyDtype dtype) { return dtype == NpyDtype::Int64 ? 8 : 4; }
 
 int64_t NpyArray::numElements() const {
+  // A zero dimension first: multiplying the others could overflow before it
+  // is reached ([2^40, 2^40, 0] holds no element).
+  for (int64_t d : shape)
+    if (d == 0)
+      return 0;
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n))
+      return INT64_MAX;
   return n;
 }
 
@@ -228,10 +238,15 @@ StatusOr<NpyArray> parseNpy(const uint8_t *data, size_t size, const std::string 
                "numpy.ascontiguousarray)");
   array.shape = header.shape;
 
+  // As numElements(): a zero dimension makes an empty array, however large
+  // the others are.
   uint64_t elements = 1;
-  for (int64_t d : array.shape)
-    if (__builtin_mul_overflow(elements, uint64_t(d), &elements))
-      return bad("shape has too many elements");
+  if (std::find(array.shape.begin(), array.shape.end(), 0) != array.shape.end())
+    elements = 0;
+  else
+    for (int64_t d : array.shape)
+      if (__builtin_mul_overflow(elements, uint64_t(d), &elements))
+        return bad("shape has too many elements");
   uint64_t expected;
   if (elements > uint64_t(INT64_MAX) ||
       __builtin_mul_overflow(elements, uint64_t(npyDtypeSize(array.dtype)), &expected))
@@ -275,44 +290,82 @@ StatusOr<std::vector<int32_t>> npyToInt32(const NpyArray &array, const std::stri
   return out;
 }
 
-std::vector<uint8_t> serializeNpy(NpyDtype dtype, const std::vector<int64_t> &shape,
-                                  const void *data) {
+std::vector<uint8_t> serializeNpyHeader(NpyDtype dtype, const std::vector<int64_t> &shape) {
   std::string dict = std::string("{'descr': '") + npyDescr(dtype) +
                      "', 'fortran_order': False, 'shape': (";
-  uint64_t elements = 1;
-  for (size_t i = 0; i < shape.size(); ++i) {
+  for (size_t i = 0; i < shape.size(); ++i)
     dict += (i ? ", " : "") + std::to_string(shape[i]);
-    elements *= uint64_t(shape[i]);
-  }
   if (shape.size() == 1)
     dict += ",";
   dict += "), }";
-  // Magic (6) + version (2) + length (2) + dict + padding + '\n' is a multiple of 64.
-  size_t total = 10 + dict.size() + 1;
+  // Magic (6) + version (2) + length (2, or 4 from version 2.0) + dict +
+  // padding + '\n' is a multiple of 64.
+  bool wide = 10 + dict.size() + 1 + 63 > 0xFFFF;
+  size_t prefix = wide ? 12 : 10;
+  size_t total = prefix + dict.size() + 1;
   dict.append((64 - total % 64) % 64, ' ');
   dict += '\n';
-  size_t bytes = elements * npyDtypeSize(dtype);
-  std::vector<uint8_t> out(10 + dict.size() + bytes);
+  std::vector<uint8_t> out(prefix + dict.size());
   std::memcpy(out.data(), kMagic, kMagicSize);
-  out[6] = 1; // version 1.0
+  out[6] = wide ? 2 : 1;
   out[7] = 0;
-  out[8] = uint8_t(dict.size() & 0xFF);
-  out[9] = uint8_t(dict.size() >> 8);
-  std::memcpy(out.data() + 10, dict.data(), dict.size());
-  if (bytes)
-    std::memcpy(out.data() + 10 + dict.size(), data, bytes);
+  for (size_t i = 0; i < prefix - 8; ++i)
+    out[8 + i] = uint8_t(uint64_t(dict.size()) >> (8 * i));
+  std::memcpy(out.data() + prefix, dict.data(), dict.size());
   return out;
+}
+
+namespace {
+/// The data's byte size; false for a negative dimension or an overflow.
+bool dataBytes(NpyDtype dtype, const std::vector<int64_t> &shape, uint64_t &bytes) {
+  uint64_t elements = 1;
+  for (int64_t d : shape)
+    if (d < 0)
+      return false;
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end())
+    elements = 0;
+  else
+    for (int64_t d : shape)
+      if (__builtin_mul_overflow(elements, uint64_t(d), &elements))
+        return false;
+  return !__builtin_mul_overflow(elements, uint64_t(npyDtypeSize(dtype)), &bytes) &&
+         bytes <= uint64_t(SIZE_MAX);
+}
+} // namespace
+
+std::vector<uint8_t> serializeNpy(NpyDtype dtype, const std::vector<int64_t> &shape,
+                                  const void *data) {
+  std::vector<uint8_t> out = serializeNpyHeader(dtype, shape);
+  uint64_t bytes = 0;
+  if (!dataBytes(dtype, shape, bytes))
+    return {};
+  size_t at = out.size();
+  out.resize(at + size_t(bytes));
+  if (bytes)
+    std::memcpy(out.data() + at, data, size_t(bytes));
+  return out;
+}
+
+Status npyPieces(NpyDtype dtype, const std::vector<int64_t> &shape, const void *data,
+                 std::vector<uint8_t> &header, std::vector<ByteSpan> &pieces,
+                 const std::string &displayName) {
+  uint64_t bytes = 0;
+  if (!dataBytes(dtype, shape, bytes))
+    return Status::invalidArgument("npy file '" + displayName + "': the shape " +
+                                   formatShape(shape) +
+                                   " has a negative dimension or too many elements");
+  header = serializeNpyHeader(dtype, shape);
+  pieces = {{header.data(), header.size()}, {data, size_t(bytes)}};
+  return Status();
 }
 
 namespace {
 Status writeNpyImpl(const std::string &path, NpyDtype dtype, const std::vector<int64_t> &shape,
                     const void *data) {
-  for (int64_t d : shape)
-    if (d < 0)
-      return Status::invalidArgument("npy file '" + path + "': negative dimension in shape");
-  std::vector<uint8_t> image = serializeNpy(dtype, shape, data);
-  ByteSpan piece{image.data(), image.size()};
-  return writeFileAtomically(path, &piece, 1);
+  std::vector<uint8_t> header;
+  std::vector<ByteSpan> pieces;
+  LOOM_RETURN_IF_ERROR(npyPieces(dtype, shape, data, header, pieces, path));
+  return writeFileAtomically(path, pieces.data(), pieces.size());
 }
 } // namespace
 

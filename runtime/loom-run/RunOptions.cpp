@@ -261,13 +261,21 @@ Flags (both --flag=value and --flag value work):
   --input=@PATH         an int32 or int64 .npy file; one per input, in order
   --output=@PATH        write the output as .npy (at most once); without it a
                         summary of the output is printed on stdout
-  --threads=N           worker threads (N >= 1; default: all cores)
+  --threads=N           worker threads (N >= 1; default: all cores); more than
+                        the cores this process may use is lowered to that
+                        number, with a note on stderr
   --repeat=N            run N more times after the first and print
                         'time_ms median=X min=Y max=Z' on stderr
   --max-new=N           tokens to produce (translate, generate; default 16, or
                         fewer where max_len allows fewer)
   --save-weights=PATH   write the weights as safetensors after the run
   --help, -h            print this text
+
+Files written (--output, --save-weights) appear only if the whole run
+succeeds, each replaced atomically. A target that exists and is not a regular
+file (a directory, a FIFO, a device) is refused and left untouched; a
+symbolic link is written through (the file it names is replaced, the link
+stays); an existing file keeps its permissions.
 
 Inputs by function and architecture (numbered from 0 in messages):
   forward    encoder_decoder  src [B,S], src_len [B], tgt [B,T], tgt_len [B]

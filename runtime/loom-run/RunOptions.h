@@ -24,7 +24,8 @@ struct RunOptions {
   std::string function;
   std::vector<std::string> inputPaths;  // without the leading '@'
   std::vector<std::string> outputPaths; // without the leading '@'
-  int threads = 0;                      // 0: all cores (the C API's convention)
+  int threads = 0;                      // 0: all cores (the C API's convention;
+                                        // it also lowers more than the cores)
   int repeat = 0;                       // extra timed runs after the first
   std::optional<int64_t> maxNew;        // translate/generate; default kDefaultMaxNew
   std::optional<std::string> saveWeightsPath;

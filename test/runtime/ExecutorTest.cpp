@@ -154,6 +154,57 @@ TEST(ExecutorTest, ExtentsPastInt32AreRefusedBeforeTheKernel) {
   EXPECT_EQ(calls, 0);
 }
 
+TEST(ExecutorTest, BuffersSpanningOffsetsPast2To31AreRefusedBeforeTheKernel) {
+  ToyCall call(1, 1, 0);
+  Frame &f = *call.frame;
+  float one = 0;
+  // Every extent and stride fits in int32, but the last element is at
+  // 65535 * 65536 + 65535 = 2^32 - 1.
+  View wide = exec::shaped(&f, &one, Element::f32, {65536, 65536});
+  // The last element at 32767 * 65536 + 65535 = 2^31 - 1: the largest there is.
+  View largest = exec::shaped(&f, &one, Element::f32, {32768, 65536});
+  calls = 0;
+  exec::add(&f, 2, largest, largest, largest);
+  EXPECT_TRUE(f.status.ok()) << f.status.toString();
+  EXPECT_EQ(calls, 1);
+  exec::add(&f, 2, largest, largest, wide);
+  EXPECT_EQ(f.status.code(), LOOM_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(f.status.message(),
+            "kernel 'counting_add': argument 'out' (extents [65536, 65536], strides "
+            "[65536, 1]) spans element offsets up to 4294967295; Halide kernels index with "
+            "32 bits, so a buffer must span fewer than 2^31 elements: use a smaller batch or "
+            "shorter sequences");
+  EXPECT_EQ(calls, 1);
+  // A window of one column counts its stride: 2^16 + 1 rows 2^15 apart.
+  f.status = Status();
+  View rows = exec::columns(exec::shaped(&f, &one, Element::f32, {65537, 32768}), 0, 1);
+  exec::add(&f, 2, rows, largest, largest);
+  EXPECT_EQ(f.status.code(), LOOM_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(f.status.message().find("argument 'a' (extents [65537, 1], strides [32768, 1]) "
+                                    "spans element offsets up to 2147483648"),
+            std::string::npos)
+      << f.status.message();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(ExecutorTest, ArenaSizesBeyondMemoryGetAClearMessage) {
+  // forward's arena is 10 rows of B * S floats; nothing is allocated or run.
+  ToyCall overflow(INT64_MAX / 2, 4, 0);
+  Status s = runPlan(*overflow.model, PlanFunctionId::forward, *overflow.frame);
+  EXPECT_EQ(s.code(), LOOM_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(s.message(), "out of memory: forward of model 'toy' with batch 4611686018427387903 "
+                         "and sequences of 4 needs more than 2^64 bytes of scratch memory; "
+                         "use a smaller batch or shorter sequences");
+  ToyCall huge(int64_t(1) << 30, 16, 0); // 10 * 2^34 * 4 bytes = 640 GiB
+  s = runPlan(*huge.model, PlanFunctionId::forward, *huge.frame);
+  EXPECT_EQ(s.code(), LOOM_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(s.message().find("needs 640.0 GiB (687194767360 bytes) of scratch memory, more "
+                             "than this machine's "),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(huge.model->arena().capacity(), 0u) << "nothing allocated";
+}
+
 TEST(ExecutorTest, SessionStateAndCacheAppend) {
   Session session;
   ASSERT_TRUE(session.open(kToy, 2, 5).ok());

@@ -7,6 +7,7 @@
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <climits>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -123,6 +124,8 @@ TEST(HalideParallel, HalideErrorIsStoredNotPrinted) {
 
 TEST(HalideParallel, RespectsTheArenaThreadCount) {
   for (int threads : {1, 2, 3}) {
+    if (threads > tbb::info::default_concurrency())
+      continue; // clamped to the machine (ThreadCountsAreClampedToTheMachine)
     ParallelContext ctx(threads);
     EXPECT_EQ(ctx.threads(), threads);
     std::vector<std::atomic<int>> hits(400);
@@ -136,6 +139,34 @@ TEST(HalideParallel, RespectsTheArenaThreadCount) {
     if (threads == 1) {
       EXPECT_EQ(c.threads.count(std::this_thread::get_id()), 1u) << "runs on the caller";
     }
+  }
+}
+
+namespace {
+int innerTask(void *, int, uint8_t *closure);
+} // namespace
+
+TEST(HalideParallel, ThreadCountsAreClampedToTheMachine) {
+  const int machine = tbb::info::default_concurrency();
+  EXPECT_EQ(ParallelContext::threadsFor(0), machine);
+  EXPECT_EQ(ParallelContext::threadsFor(-5), machine);
+  EXPECT_EQ(ParallelContext::threadsFor(1), 1);
+  EXPECT_EQ(ParallelContext::threadsFor(machine), machine);
+  EXPECT_EQ(ParallelContext::threadsFor(machine + 1), machine);
+  EXPECT_EQ(ParallelContext::threadsFor(10000000), machine);
+  EXPECT_EQ(ParallelContext::threadsFor(INT_MAX), machine);
+  // Arenas of INT_MAX and 10^7 threads crashed inside TBB; clamped, they
+  // run loops like any other.
+  for (int threads : {INT_MAX, 10000000}) {
+    ParallelContext ctx(threads);
+    EXPECT_EQ(ctx.threads(), machine);
+    EXPECT_EQ(ctx.run([] { return tbb::this_task_arena::max_concurrency(); }), machine);
+    std::atomic<int> count{0};
+    EXPECT_EQ(ctx.run([&] {
+      return halide_do_par_for(nullptr, innerTask, 0, 100, reinterpret_cast<uint8_t *>(&count));
+    }),
+              0);
+    EXPECT_EQ(count.load(), 100);
   }
 }
 

@@ -217,3 +217,62 @@ TEST(JsonReader, RejectsTooDeepNesting) {
   std::string deep(100000, '[');
   EXPECT_CONTAINS(parseError(deep), "nesting deeper") << "no stack overflow";
 }
+
+namespace {
+/// Records the events a parse hands over, one word each.
+class Recorder : public json::Handler {
+public:
+  std::string events;
+  int failAt = -1; // stop with an error at this event
+  Status startObject() override { return add("{"); }
+  Status key(std::string_view name) override { return add("k:" + std::string(name)); }
+  Status endObject() override { return add("}"); }
+  Status startArray() override { return add("["); }
+  Status endArray() override { return add("]"); }
+  Status null() override { return add("null"); }
+  Status boolean(bool b) override { return add(b ? "true" : "false"); }
+  Status integer(int64_t i) override { return add("i:" + std::to_string(i)); }
+  Status number(double d) override { return add("d:" + std::to_string(d)); }
+  Status string(std::string_view s) override { return add("s:" + std::string(s)); }
+
+private:
+  int count_ = 0;
+  Status add(const std::string &event) {
+    if (count_++ == failAt)
+      return Status::badWeights("stopped at " + event);
+    events += (events.empty() ? "" : " ") + event;
+    return Status();
+  }
+};
+} // namespace
+
+TEST(JsonReader, HandlersGetTheValuesInOrder) {
+  Recorder r;
+  ASSERT_TRUE(json::parse(R"({"a": [1, 2.5, "x\u0041", null, true], "b": {}})", r).ok());
+  EXPECT_EQ(r.events, "{ k:a [ i:1 d:2.500000 s:xA null true ] k:b { } }");
+  // A handler's error comes back as it is and stops the parse.
+  Recorder stop;
+  stop.failAt = 3;
+  Status s = json::parse(R"({"a": [1, 2]})", stop);
+  EXPECT_EQ(s.code(), LOOM_ERROR_BAD_WEIGHTS);
+  EXPECT_EQ(s.message(), "stopped at i:1");
+  EXPECT_EQ(stop.events, "{ k:a [");
+  // A duplicate is reported when its object closes, before endObject.
+  Recorder dup;
+  EXPECT_EQ(json::parse(R"({"a": 1, "a": 2})", dup).message(),
+            "offset 9: duplicate key \"a\" in object");
+  EXPECT_EQ(dup.events, "{ k:a i:1 k:a i:2");
+}
+
+TEST(JsonReader, DuplicatesAcrossNestedObjects) {
+  // The keys of inner objects come and go between an object's own keys.
+  EXPECT_EQ(parseError(R"({"a": {"x": 1, "y": {"a": 2}}, "b": {"x": 1}, "a": 3})"),
+            "offset 46: duplicate key \"a\" in object");
+  EXPECT_EQ(parseError(R"({"z": 0, "a": {"q": 1, "q": 2}, "z": 1})"),
+            "offset 23: duplicate key \"q\" in object")
+      << "the inner object closes first";
+  parseOk(R"({"a": {"b": 1, "c": {"a": 1, "b": 2}}, "b": {"a": {"b": {}}}, "c": [{"a": 1}]})");
+  // With several duplicates, the first one in the text is named.
+  EXPECT_EQ(parseError(R"({"b": 1, "a": 2, "c": 3, "c": 4, "a": 5})"),
+            "offset 25: duplicate key \"c\" in object");
+}

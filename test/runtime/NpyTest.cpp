@@ -235,3 +235,42 @@ TEST(Npy, ToInt32) {
   ASSERT_FALSE(v.ok());
   EXPECT_CONTAINS(v.status().message(), "input 'src_len': dtype is '<f4'");
 }
+
+TEST(Npy, NumElementsNeverOverflows) {
+  NpyArray a;
+  a.shape = {int64_t(1) << 40, int64_t(1) << 40, 0};
+  EXPECT_EQ(a.numElements(), 0) << "a zero dimension wins, wherever it is";
+  a.shape = {0, int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_EQ(a.numElements(), 0);
+  a.shape = {int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_EQ(a.numElements(), INT64_MAX) << "saturates instead of overflowing";
+  a.shape = {INT64_MAX, 1};
+  EXPECT_EQ(a.numElements(), INT64_MAX);
+  a.shape = {};
+  EXPECT_EQ(a.numElements(), 1);
+  a.shape = {3, 0, 5};
+  EXPECT_EQ(a.numElements(), 0);
+
+  // The parser agrees: such a shape is an empty array, not "too many elements".
+  std::vector<uint8_t> img = serializeNpy(NpyDtype::Int32, {int64_t(1) << 40, int64_t(1) << 40, 0},
+                                          nullptr);
+  StatusOr<NpyArray> parsed = parseNpy(img.data(), img.size(), "empty.npy");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  EXPECT_EQ(parsed->numElements(), 0);
+  EXPECT_TRUE(parsed->bytes.empty());
+  StatusOr<std::vector<int32_t>> values = npyToInt32(*parsed, "empty");
+  ASSERT_TRUE(values.ok());
+  EXPECT_TRUE(values->empty());
+}
+
+TEST(Npy, LongHeadersUseVersion2) {
+  std::vector<int64_t> shape(30000, 1); // "1, " each: longer than a 16-bit length
+  int32_t v = 7;
+  std::vector<uint8_t> img = serializeNpy(NpyDtype::Int32, shape, &v);
+  EXPECT_EQ(img[6], 2);
+  StatusOr<NpyArray> a = parseNpy(img.data(), img.size(), "long.npy");
+  ASSERT_TRUE(a.ok()) << a.status().toString();
+  EXPECT_EQ(a->shape.size(), 30000u);
+  EXPECT_EQ(a->i32()[0], 7);
+  EXPECT_EQ(serializeNpy(NpyDtype::Int32, {1}, &v)[6], 1) << "short headers stay 1.0";
+}

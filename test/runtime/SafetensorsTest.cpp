@@ -198,7 +198,7 @@ TEST(Safetensors, AbsurdHeaderLength) {
   n = kMaxSafetensorsHeaderBytes + 1;
   std::memcpy(bytes.data(), &n, 8);
   EXPECT_CONTAINS(refusal(bytes), "header length " + std::to_string(n) +
-                                      " is larger than the limit of 104857600 bytes");
+                                      " is larger than the limit of 16777216 bytes");
 }
 
 TEST(Safetensors, BadHeaders) {
@@ -441,4 +441,91 @@ TEST(Safetensors, WrongDtypeInFile) {
   Status s = r->checkExpected({{"w", {2}}});
   EXPECT_EQ(s.code(), LOOM_ERROR_BAD_WEIGHTS);
   EXPECT_EQ(s.message(), "weights file 'h.safetensors': tensor 'w' has dtype F16, expected F32");
+}
+
+namespace {
+/// A header of `count` empty tensors ("t0", "t1", ...), all at [0, 0).
+std::string emptyTensors(size_t count) {
+  std::string header = "{";
+  for (size_t i = 0; i < count; ++i)
+    header += (i ? ",\"t" : "\"t") + std::to_string(i) +
+              R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
+  return header + "}";
+}
+} // namespace
+
+TEST(Safetensors, TensorCountLimit) {
+  StatusOr<SafetensorsReader> most =
+      SafetensorsReader::fromBytes(image(emptyTensors(kMaxSafetensorsTensors), 0), "most");
+  ASSERT_TRUE(most.ok()) << most.status().toString();
+  EXPECT_EQ(most->tensors().size(), kMaxSafetensorsTensors);
+  EXPECT_CONTAINS(refusal(emptyTensors(kMaxSafetensorsTensors + 1), 0),
+                  "weights file 'w.safetensors': the header has more than 65536 tensors, the limit");
+  // "__metadata__" is no tensor.
+  std::string withMetadata = emptyTensors(kMaxSafetensorsTensors);
+  withMetadata.insert(1, R"("__metadata__":{"format":"pt"},)");
+  EXPECT_TRUE(SafetensorsReader::fromBytes(image(withMetadata, 0), "m").ok());
+}
+
+TEST(Safetensors, RankLimit) {
+  auto ones = [](size_t rank) {
+    std::string shape;
+    for (size_t i = 0; i < rank; ++i)
+      shape += (i ? ",1" : "1");
+    return R"({"w":{"dtype":"F32","shape":[)" + shape + R"(],"data_offsets":[0,4]}})";
+  };
+  StatusOr<SafetensorsReader> r = SafetensorsReader::fromBytes(image(ones(kMaxSafetensorsRank), 4), "r");
+  ASSERT_TRUE(r.ok()) << r.status().toString();
+  EXPECT_EQ(r->find("w")->shape.size(), kMaxSafetensorsRank);
+  EXPECT_CONTAINS(refusal(ones(kMaxSafetensorsRank + 1), 4),
+                  "tensor 'w': its shape has 65 dimensions, more than the limit of 64");
+  EXPECT_CONTAINS(refusal(ones(1000000), 4), "its shape has 1000000 dimensions");
+}
+
+TEST(Safetensors, AHeaderAtTheLimitIsParsedWithoutADocument) {
+  // 16 MiB of tiny metadata keys (about 1.4 million), then a tensor: read as
+  // it streams by; a duplicate key at the very end is still found.
+  std::string header = R"({"__metadata__":{)";
+  std::string tail = R"("last":""},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  for (size_t i = 0; header.size() + tail.size() + 16 < kMaxSafetensorsHeaderBytes; ++i)
+    header += "\"" + std::to_string(i) + "\":\"\",";
+  std::string full = header + tail;
+  full.append(kMaxSafetensorsHeaderBytes - full.size(), ' ');
+  ASSERT_EQ(full.size(), kMaxSafetensorsHeaderBytes);
+  StatusOr<SafetensorsReader> r = SafetensorsReader::fromBytes(image(full, 4), "big");
+  ASSERT_TRUE(r.ok()) << r.status().toString();
+  EXPECT_EQ(r->tensors().size(), 1u);
+
+  std::string duplicate = header + R"("7":""},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  EXPECT_CONTAINS(refusal(duplicate, 4), "header is not valid JSON: offset " +
+                                             std::to_string(header.size()) +
+                                             ": duplicate key \"7\" in object");
+}
+
+TEST(Safetensors, EntriesAreCheckedWhateverTheirValuesHold) {
+  // Values of the wrong kind, nested containers included, give the same
+  // messages as before; unknown keys' values are skipped whatever they hold.
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":{"a":[1]},"shape":[1],"data_offsets":[0,4]}})", 4),
+                  "tensor 'w': \"dtype\" is not a string");
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","shape":{"0":1},"data_offsets":[0,4]}})", 4),
+                  "tensor 'w': \"shape\" is not an array");
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","shape":[[1]],"data_offsets":[0,4]}})", 4),
+                  "tensor 'w': shape dimension 0 is not a non-negative integer");
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,[4]]}})", 4),
+                  "\"data_offsets\" are not non-negative integers");
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4,8]}})", 4),
+                  "\"data_offsets\" is not an array [begin, end]");
+  EXPECT_CONTAINS(refusal(R"({"w":{"dtype":"F32","x":{"y":[{}]},"shape":[1],"data_offsets":[0,4]}})", 4),
+                  "tensor 'w': unexpected key 'x' in header entry");
+  EXPECT_CONTAINS(refusal(R"({"w":[{"dtype":"F32"}]})", 0),
+                  "tensor 'w': header entry is not an object (found array)");
+  EXPECT_CONTAINS(refusal("null", 0), "header is a JSON null, expected an object");
+  EXPECT_CONTAINS(refusal(R"({"__metadata__":[]})", 0), "\"__metadata__\" is not an object");
+  StatusOr<SafetensorsReader> r = SafetensorsReader::fromBytes(
+      image(R"({"__metadata__":{"a":{"b":[1,{"c":null}]},"n":1.5},)"
+            R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+            4),
+      "nested metadata");
+  ASSERT_TRUE(r.ok()) << r.status().toString();
+  EXPECT_EQ(r->tensors().size(), 1u);
 }

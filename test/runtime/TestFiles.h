@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <csignal>
 #include <dirent.h>
 #include <string>
 #include <unistd.h>
@@ -26,10 +27,12 @@ public:
     path_ = buf.data();
   }
   ~TempDir() {
-    for (const std::string &name : list())
-      ::unlink((path_ + "/" + name).c_str());
+    for (const std::string &name : list()) // files, links, FIFOs, and empty dirs
+      if (::unlink((path_ + "/" + name).c_str()) != 0)
+        ::rmdir((path_ + "/" + name).c_str());
     ::rmdir(path_.c_str());
   }
+  const std::string &path() const { return path_; }
   std::string file(const std::string &name) const { return path_ + "/" + name; }
   std::vector<std::string> list() const {
     std::vector<std::string> names;
@@ -47,6 +50,42 @@ public:
 private:
   std::string path_;
 };
+
+/// Ends the test program with a message if the scope takes longer than
+/// `seconds`: a call that hangs (say, opening a FIFO for reading) fails the
+/// run instead of blocking it forever.
+class FailIfHung {
+public:
+  explicit FailIfHung(unsigned seconds) {
+    struct sigaction action = {};
+    action.sa_handler = [](int) {
+      const char message[] = "FAILED: the call hung (FailIfHung timed out)\n";
+      (void)!::write(2, message, sizeof message - 1);
+      ::_exit(1);
+    };
+    ::sigaction(SIGALRM, &action, &previous_);
+    ::alarm(seconds);
+  }
+  ~FailIfHung() {
+    ::alarm(0);
+    ::sigaction(SIGALRM, &previous_, nullptr);
+  }
+
+private:
+  struct sigaction previous_ = {};
+};
+
+inline std::string readText(const std::string &path) {
+  std::string text;
+  if (FILE *f = std::fopen(path.c_str(), "rb")) {
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0)
+      text.append(buffer, n);
+    std::fclose(f);
+  }
+  return text;
+}
 
 inline void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes) {
   FILE *f = std::fopen(path.c_str(), "wb");

@@ -59,12 +59,14 @@ typedef struct loom_model loom_model; /* opaque */
     "Static description of the model; never NULL.")                           \
   X(create, loom_status,                                                       \
     (const char *weights_path, int threads, loom_model **out), LOOM_ARCH_ALL,  \
-    "Loads a safetensors weights file (threads <= 0: all cores). A missing, "  \
-    "extra, misshapen or non-F32 tensor is refused naming it; nothing is "     \
-    "half-loaded.")                                                            \
+    "Loads a safetensors weights file. threads: the worker threads; <= 0, "    \
+    "or more than the cores this process may use, means all those cores "      \
+    "(never more). A missing, extra, misshapen or non-F32 tensor is refused "  \
+    "naming it; nothing is half-loaded.")                                      \
   X(create_seeded, loom_status,                                                \
     (uint64_t seed, int threads, loom_model **out), LOOM_ARCH_ALL,             \
-    "Initialises the weights in-library from a seed.")                         \
+    "Initialises the weights in-library from a seed; threads as for create "   \
+    "(<= 0 or more than the cores: all cores).")                               \
   X(free, void, (loom_model *model), LOOM_ARCH_ALL,                            \
     "Releases a model and everything it holds; NULL is ignored.")              \
   X(last_error, const char *, (void), LOOM_ARCH_ALL,                           \

@@ -22,10 +22,12 @@
 
 #include "loom/runtime/Status.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
 
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 extern "C" {
@@ -42,10 +44,25 @@ void halide_error(void *user_context, const char *msg);
 namespace loom {
 
 /// A oneTBB arena with a fixed number of threads; Halide parallel loops started
-/// by a callable passed to run() use exactly those threads.
+/// by a callable passed to run() use exactly those threads. Every model
+/// handle's thread count (NAME_create's `threads`, loom-run's --threads)
+/// comes here, so this is the one place it is bounded.
 class ParallelContext {
 public:
-  /// `threads` <= 0 means the machine's default concurrency.
+  /// The threads a context asked for `requested` gets: the machine's
+  /// concurrency (tbb::info::default_concurrency(): the cores this process may
+  /// run on, after its affinity mask and CPU quota) when `requested` <= 0 or
+  /// is larger than that, else `requested`. More threads than cores would
+  /// only oversubscribe them, and oneTBB allocates per-slot state up front:
+  /// an arena of INT_MAX threads crashed inside TBB.
+  /// (Inline, so that loom-run can say what it will get without linking
+  /// this file's Halide hooks into itself.)
+  static int threadsFor(int requested) {
+    int machine = std::max(1, tbb::info::default_concurrency());
+    return requested <= 0 || requested > machine ? machine : requested;
+  }
+
+  /// `threads` as threadsFor() bounds it.
   explicit ParallelContext(int threads = 0);
   ParallelContext(const ParallelContext &) = delete;
   ParallelContext &operator=(const ParallelContext &) = delete;

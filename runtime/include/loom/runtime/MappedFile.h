@@ -12,10 +12,13 @@ namespace loom {
 
 /// A whole regular file mapped read-only (MAP_PRIVATE). Move-only; unmaps on
 /// destruction. An empty file has size() == 0 and data() == nullptr.
+/// (Files are written through OutputFile.h.)
 class MappedFile {
 public:
   /// LOOM_ERROR_IO naming the file (and strerror) when it cannot be opened,
-  /// is not a regular file, or cannot be mapped.
+  /// is not a regular file, or cannot be mapped. The file's type is checked
+  /// before it is opened and again (fstat) on the open descriptor, which is
+  /// opened non-blocking: a FIFO (or a device) is refused, never waited on.
   static StatusOr<MappedFile> open(const std::string &path);
 
   MappedFile() = default;
@@ -34,17 +37,10 @@ private:
   size_t size_ = 0;
 };
 
-/// One piece of a file to write.
-struct ByteSpan {
-  const void *data;
-  size_t size;
-};
-
-/// Writes the concatenation of `pieces` to `path` atomically: a temporary file
-/// in the same directory is written, flushed (fsync) and renamed over `path`,
-/// so readers see either the old file or the complete new one. LOOM_ERROR_IO
-/// naming the file on failure (the temporary file is removed).
-Status writeFileAtomically(const std::string &path, const ByteSpan *pieces, size_t count);
+/// What a file's st_mode says it is, for messages: "a directory", "a FIFO",
+/// "a character device", "a block device", "a socket", "a symbolic link",
+/// "a regular file", or "an unknown kind of file".
+const char *fileTypeName(unsigned mode);
 
 } // namespace loom
 

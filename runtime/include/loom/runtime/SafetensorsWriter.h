@@ -13,7 +13,8 @@ namespace loom {
 
 /// Collects F32 tensors and writes them as one safetensors file: tensors in
 /// name order, header padded with spaces so the data area starts at a multiple
-/// of 8, file replaced atomically (temporary file + rename).
+/// of 8, written by the rules of OutputFile.h (atomic replacement, symlinks
+/// written through, permissions kept, non-regular targets refused).
 class SafetensorsWriter {
 public:
   /// Adds a tensor. The writer keeps `data` (not a copy): it must stay valid
@@ -27,7 +28,8 @@ public:
   /// The complete file image.
   std::vector<uint8_t> serialize() const;
 
-  /// Writes the file atomically (LOOM_ERROR_IO naming `path` on failure).
+  /// Writes the file with writeFileAtomically (LOOM_ERROR_IO naming `path`
+  /// on failure; the target is then untouched).
   Status write(const std::string &path) const;
 
 private:

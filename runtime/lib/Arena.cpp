@@ -49,4 +49,35 @@ void Arena::zero() {
     std::memset(data_, 0, capacity_);
 }
 
+ArenaPool::Lease ArenaPool::acquire() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_.empty())
+    return Lease(this, std::make_unique<Arena>());
+  // The most recently returned arena: the one most likely still in cache
+  // and already as large as the next call needs.
+  std::unique_ptr<Arena> arena = std::move(idle_.back());
+  idle_.pop_back();
+  return Lease(this, std::move(arena));
+}
+
+ArenaPool::Lease::~Lease() {
+  if (!arena_)
+    return; // moved from
+  std::lock_guard<std::mutex> lock(pool_->mutex_);
+  pool_->idle_.push_back(std::move(arena_));
+}
+
+size_t ArenaPool::idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return idle_.size();
+}
+
+size_t ArenaPool::idleBytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t bytes = 0;
+  for (const std::unique_ptr<Arena> &arena : idle_)
+    bytes += arena->capacity();
+  return bytes;
+}
+
 } // namespace loom

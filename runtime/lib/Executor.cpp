@@ -93,13 +93,14 @@ Status runPlan(Model &model, PlanFunctionId id, Frame &frame) {
     return outOfMemory(describeBytes(total) +
                        " of scratch memory, more than this machine's " +
                        describeBytes(machine));
-  Status reserved =
-      model.arena().reserve(size_t(std::max<uint64_t>(total, 64)));
+  // This call's own scratch: other calls on the model may be running.
+  ArenaPool::Lease arena = model.arenas().acquire();
+  Status reserved = arena->reserve(size_t(std::max<uint64_t>(total, 64)));
   if (!reserved.ok())
     return outOfMemory(describeBytes(total) + " of scratch memory, which " +
                        "could not be allocated (" + reserved.message() + ")");
-  frame.arenaRows = model.arena().at(0);
-  frame.arenaBytes = model.arena().as<uint8_t>((rowBytes + 63) / 64 * 64);
+  frame.arenaRows = arena->at(0);
+  frame.arenaBytes = arena->as<uint8_t>((rowBytes + 63) / 64 * 64);
   frame.status = Status();
   plan.fn(&frame);
   return frame.status;

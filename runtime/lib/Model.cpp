@@ -27,6 +27,30 @@ void transpose(const float *src, float *dst, int64_t rows, int64_t cols) {
   });
 }
 
+/// Refuses a tensor holding NaN or Inf: every kernel passes NaN on as
+/// PyTorch does, but an attention kernel skips the keys a mask hides, so a
+/// NaN reached only through a hidden key would vanish where PyTorch's
+/// output is NaN. No model is built from such weights.
+Status checkFinite(const char *path, const WeightSpec &w, const float *data) {
+  int64_t n = w.elements();
+  int64_t bad = -1;
+  for (int64_t i = 0; i < n && bad < 0; ++i)
+    if (!std::isfinite(data[i]))
+      bad = i;
+  if (bad < 0)
+    return Status();
+  std::string index;
+  for (size_t d = w.shape.size(), rest = size_t(bad); d-- > 0;) {
+    index = std::to_string(rest % w.shape[d]) + (index.empty() ? "" : ", ") + index;
+    rest /= w.shape[d];
+  }
+  float v = data[bad];
+  return Status::badWeights(
+      std::string("weights file '") + path + "': tensor '" + w.name +
+      "' holds " + (std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf") +
+      " at [" + index + "]; weights must be finite");
+}
+
 /// The reference's initialisation of one state_dict tensor.
 void initialise(const WeightSpec &w, std::mt19937_64 &rng,
                 std::vector<float> &v) {
@@ -86,6 +110,8 @@ StatusOr<std::unique_ptr<Model>> Model::load(const ModelDescription &description
       SafetensorsReader::openChecked(path, expected);
   if (!reader.ok())
     return reader.status();
+  for (const WeightSpec &w : description.weights)
+    LOOM_RETURN_IF_ERROR(checkFinite(path, w, reader->f32(w.name)));
   std::unique_ptr<Model> model(new Model(description, threads));
   for (size_t i = 0; i < description.weights.size(); ++i)
     model->setWeight(int(i), reader->f32(description.weights[i].name));

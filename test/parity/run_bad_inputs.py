@@ -297,6 +297,16 @@ def cases():
                     "f64.safetensors", {**{k: v.astype(np.float32) for k, v in fx.tensors.items()},
                                         enc_w: fx.tensors[enc_w].astype(np.float64)},
                     keep_dtype=True)), [enc_w]),
+        BadCase("weights with a NaN (transformer.encoder.layers.0.linear1.weight[3, 5])",
+                lambda fx, d: fx.call(d, weights=fx.write_weights(
+                    "nan.safetensors", {**fx.tensors, enc_w: _with(fx.tensors[enc_w], (3, 5),
+                                                                   np.nan)})),
+                [enc_w, "NaN at [3, 5]"]),
+        BadCase("weights with -Inf in an embedding row no input uses",
+                lambda fx, d: fx.call(d, weights=fx.write_weights(
+                    "inf.safetensors", {**fx.tensors, "src_embedding.weight": _with(
+                        fx.tensors["src_embedding.weight"], (src_vocab - 1, 0), -np.inf)})),
+                ["src_embedding.weight", "-Inf at [" + str(src_vocab - 1) + ", 0]"]),
         BadCase("truncated weights file",
                 lambda fx, d: fx.call(d, weights=fx.write_bytes(
                     "truncated.safetensors", _good_bytes(fx)[:-4])),

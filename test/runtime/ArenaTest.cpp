@@ -74,3 +74,25 @@ TEST(Arena, Moves) {
   EXPECT_EQ(c.data(), p);
   EXPECT_EQ(c.capacity(), 128u);
 }
+
+TEST(ArenaPool, LeasesAtOnceAreDistinctAndComeBackForReuse) {
+  ArenaPool pool;
+  void *first = nullptr;
+  {
+    ArenaPool::Lease a = pool.acquire();
+    ArenaPool::Lease b = pool.acquire();
+    ASSERT_TRUE(a->reserve(256).ok());
+    ASSERT_TRUE(b->reserve(64).ok());
+    EXPECT_NE(a->data(), b->data()) << "two calls at once never share scratch";
+    EXPECT_EQ(pool.idle(), 0u);
+    first = a->data(); // b goes back first, then a
+  }
+  EXPECT_EQ(pool.idle(), 2u);
+  EXPECT_EQ(pool.idleBytes(), 256u + 64u);
+  // The last one given back is the next one lent, contents and size kept.
+  ArenaPool::Lease again = pool.acquire();
+  EXPECT_EQ(again->data(), first);
+  EXPECT_EQ(pool.idle(), 1u);
+  ArenaPool::Lease moved(std::move(again));
+  EXPECT_EQ(moved->data(), first);
+}

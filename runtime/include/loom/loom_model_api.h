@@ -14,9 +14,12 @@
  * tensor at fault (per thread, valid until the next call on that thread).
  * Token and length arrays are int32. Arrays are C-contiguous, caller-owned.
  *
- * Threads: calls on separate handles may run concurrently. Calls on one
- * handle must not overlap; NAME_info and NAME_last_error may be called at
- * any time.
+ * Threads: any of these functions may be called from several threads at
+ * once, on one handle or on separate handles, and each call gives the
+ * answer it gives alone. Calls on one handle share its weights (read only)
+ * and its worker threads; each call has scratch memory of its own, so a
+ * handle used by N threads at once holds up to N activation arenas. Only
+ * NAME_free must not overlap another call on the same handle.
  */
 #ifndef LOOM_MODEL_API_H
 #define LOOM_MODEL_API_H
@@ -61,8 +64,8 @@ typedef struct loom_model loom_model; /* opaque */
     (const char *weights_path, int threads, loom_model **out), LOOM_ARCH_ALL,  \
     "Loads a safetensors weights file. threads: the worker threads; <= 0, "    \
     "or more than the cores this process may use, means all those cores "      \
-    "(never more). A missing, extra, misshapen or non-F32 tensor is refused "  \
-    "naming it; nothing is half-loaded.")                                      \
+    "(never more). A missing, extra, misshapen or non-F32 tensor, or one "   \
+    "holding NaN or Inf, is refused naming it; nothing is half-loaded.")                                      \
   X(create_seeded, loom_status,                                                \
     (uint64_t seed, int threads, loom_model **out), LOOM_ARCH_ALL,             \
     "Initialises the weights in-library from a seed; threads as for create "   \

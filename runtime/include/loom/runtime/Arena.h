@@ -14,6 +14,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 namespace loom {
 
@@ -54,6 +57,41 @@ public:
 private:
   uint8_t *data_ = nullptr;
   size_t capacity_ = 0;
+};
+
+/// The arenas of one model handle. Calls on one handle may run at once, so
+/// each plan call leases an arena of its own for its duration: a free one if
+/// there is one, else a new one. A handle used from N threads at once ends
+/// up holding N arenas, each as large as the largest call it served.
+class ArenaPool {
+public:
+  /// An arena, given back to its pool when the lease ends.
+  class Lease {
+  public:
+    Lease(Lease &&other) noexcept
+        : pool_(other.pool_), arena_(std::move(other.arena_)) {}
+    Lease &operator=(Lease &&) = delete;
+    ~Lease();
+    Arena &operator*() { return *arena_; }
+    Arena *operator->() { return arena_.get(); }
+
+  private:
+    friend class ArenaPool;
+    Lease(ArenaPool *pool, std::unique_ptr<Arena> arena)
+        : pool_(pool), arena_(std::move(arena)) {}
+    ArenaPool *pool_;
+    std::unique_ptr<Arena> arena_;
+  };
+
+  Lease acquire();
+  /// Arenas the pool holds that no lease has (all of them when idle).
+  size_t idle() const;
+  /// Bytes of all idle arenas.
+  size_t idleBytes() const;
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Arena>> idle_;
 };
 
 } // namespace loom

@@ -2,8 +2,13 @@
 //
 // A model handle holds the weights (one copy each, in the layout its kernels
 // read; linear weights transposed), the positional table, the thread arena
-// and the activation arena, and runs the checks every entry point applies to
-// its inputs. What the model is comes from its ModelDescription.
+// and the activation arenas, and runs the checks every entry point applies
+// to its inputs. What the model is comes from its ModelDescription.
+//
+// Concurrency: the weights and the table are written only while the model
+// is created; every call reads them and takes its scratch memory from the
+// arena pool, and its decoding state lives in the call. So calls on one
+// model may run at once from several threads (loom_model_api.h says so).
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_MODEL_H
@@ -41,7 +46,7 @@ public:
   /// The sinusoidal table [max_len, d_model].
   const float *positional() const { return positional_.data(); }
   ParallelContext &parallel() { return parallel_; }
-  Arena &arena() { return arena_; }
+  ArenaPool &arenas() { return arenas_; }
 
   /// Checks one token input [batch, length] with its lengths: 1 <= length
   /// <= max_len, each len in [1, length], each id in [0, vocab).
@@ -59,7 +64,7 @@ private:
   mutable ParallelContext parallel_;
   std::vector<std::vector<float>> weights_; // kernel layout
   std::vector<float> positional_;
-  Arena arena_;
+  ArenaPool arenas_;
 };
 
 /// The handle the C API hands out.

@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace loom;
@@ -57,8 +58,10 @@ private:
   Value dropout(Value x) {
     if (spec.dropout == 0.0)
       return x;
+    // The stream is numbered by --loom-autodiff.
     return builder.create<DropoutOp>(currentLoc, x.getType(), x,
-                                     builder.getF32FloatAttr(spec.dropout));
+                                     builder.getF32FloatAttr(spec.dropout),
+                                     builder.getI64IntegerAttr(0));
   }
   Value linear(Value x, const Twine &prefix, int64_t in, int64_t out) {
     Value w = weight(prefix + ".weight", {out, in});
@@ -69,8 +72,9 @@ private:
   Value layerNorm(Value x, const Twine &prefix) {
     Value g = weight(prefix + ".weight", {spec.dModel});
     Value b = weight(prefix + ".bias", {spec.dModel});
-    return builder.create<LayerNormOp>(currentLoc, x, g, b,
-                                       float(spec.layerNormEps));
+    return builder
+        .create<LayerNormOp>(currentLoc, x, g, b, float(spec.layerNormEps))
+        .getResult();
   }
 
   Value embed(Value tokens, StringRef table, int64_t vocab);
@@ -135,17 +139,21 @@ Value ModelBuilder::attention(Value query, Value memory, const Twine &prefix,
     v = split(kv, 2, 1);
   }
   Value s = builder.create<MatmulOp>(currentLoc, scores(), q, k,
-                                     builder.getUnitAttr());
+                                     /*transpose_lhs=*/UnitAttr(),
+                                     /*transpose_rhs=*/builder.getUnitAttr());
   s = builder.create<ScaleOp>(
       currentLoc, s,
       builder.getF32FloatAttr(1.0 / std::sqrt(double(spec.headDim()))));
   if (causal)
     s = builder.create<CausalMaskOp>(currentLoc, s);
-  s = builder.create<KeyPaddingMaskOp>(currentLoc, s.getType(), s, keyLengths);
+  s = builder.create<KeyPaddingMaskOp>(
+      currentLoc, s.getType(), s, keyLengths,
+      builder.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
   Value p = builder.create<SoftmaxOp>(currentLoc, s,
                                       builder.getI64IntegerAttr(3));
   p = dropout(p);
-  Value o = builder.create<MatmulOp>(currentLoc, perHead(), p, v, UnitAttr());
+  Value o = builder.create<MatmulOp>(currentLoc, perHead(), p, v, UnitAttr(),
+                                     UnitAttr());
   Value merged =
       builder.create<MergeHeadsOp>(currentLoc, activations(d), o);
   return linear(merged, prefix + ".out_proj", d, d);

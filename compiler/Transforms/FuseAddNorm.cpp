@@ -36,7 +36,9 @@ struct FuseAddNormPattern : OpRewritePattern<LayerNormOp> {
             user, "the sum is read before the layer_norm");
 
     bool keepSum = !add->hasOneUse();
-    Type type = norm.getType();
+    if (norm.getStats())
+      return rewriter.notifyMatchFailure(norm, "already in training form");
+    Type type = norm.getResult().getType();
     SmallVector<Type, 2> resultTypes = {type};
     if (keepSum)
       resultTypes.push_back(type);

@@ -20,8 +20,9 @@ namespace {
 /// %t = loom.scale %s {factor = 1/sqrt(Dh)}       (absent when Dh = 1)
 /// %m = [loom.causal_mask] [loom.key_padding_mask %len] %t   (0-2, any order)
 /// %p = loom.softmax %m {axis = 3}
+/// [%p = loom.dropout %p]                          (training graphs)
 /// %o = loom.matmul %p, %v
-///   -> %o = loom.fused_attention %q, %k, %v [key_lengths(%len)]
+///   -> %o = loom.fused_attention %q, %k, %v [key_lengths(%len)] [{dropout}]
 ///
 /// Every intermediate must have exactly one use: the fused op does not
 /// produce scores or probabilities, so another user would lose its value.
@@ -32,7 +33,14 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (pv.getTransposeRhs())
       return rewriter.notifyMatchFailure(pv, "P·V must not transpose V");
-    auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
+    Value probabilities = pv.getLhs();
+    auto dropout = probabilities.getDefiningOp<DropoutOp>();
+    if (dropout) {
+      if (!dropout->hasOneUse())
+        return rewriter.notifyMatchFailure(dropout, "dropped out twice");
+      probabilities = dropout.getInput();
+    }
+    auto softmax = probabilities.getDefiningOp<SoftmaxOp>();
     if (!softmax)
       return rewriter.notifyMatchFailure(pv, "lhs is not a softmax");
     int64_t rank = softmax.getType().getRank();
@@ -43,6 +51,8 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
       return rewriter.notifyMatchFailure(softmax, "probabilities used twice");
 
     SmallVector<Location> locs = {pv.getLoc(), softmax.getLoc()};
+    if (dropout)
+      locs.push_back(dropout.getLoc());
     bool causal = false;
     Value lengths;
     Value scores = softmax.getInput();
@@ -101,10 +111,16 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
     // The fused op keeps the provenance of the whole chain; the chain's ops
     // are now dead and the greedy driver erases them.
     auto fused = rewriter.create<FusedAttentionOp>(
-        rewriter.getFusedLoc(locs), qType, q, k, v, lengths,
+        rewriter.getFusedLoc(locs), qType, /*lse=*/Type(), q, k, v, lengths,
         MaskKindAttr::get(getContext(), kind), scaleAttr,
-        rewriter.getI64IntegerAttr(heads));
+        rewriter.getI64IntegerAttr(heads),
+        dropout ? dropout.getProbabilityAttr() : rewriter.getF32FloatAttr(0),
+        dropout ? dropout.getStreamAttr() : rewriter.getI64IntegerAttr(0));
     rewriter.replaceOp(pv, fused.getResult());
+    // Dropout is not Pure (it draws random numbers), so the driver would
+    // keep it, and the chain it reads, alive.
+    if (dropout)
+      rewriter.eraseOp(dropout);
     return success();
   }
 };

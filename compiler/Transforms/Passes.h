@@ -3,6 +3,7 @@
 #define LOOM_TRANSFORMS_PASSES_H
 
 #include "loom/LoomOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -17,6 +18,12 @@ namespace loom {
 /// The inference pipeline that `loomc --emit=fused` prints: strip dropout,
 /// canonicalize, fuse attention, fuse add + norm, clean up.
 void buildInferencePipeline(mlir::OpPassManager &pm);
+
+/// The training pipeline that `loomc --emit=train` prints: canonicalize,
+/// the same fusions with dropout kept, then @train_step by autodiff, the
+/// key bias's zero gradient, gradient sums folded into their producers,
+/// clean up.
+void buildTrainingPipeline(mlir::OpPassManager &pm);
 
 } // namespace loom
 

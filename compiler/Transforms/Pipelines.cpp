@@ -10,3 +10,14 @@ void loom::buildInferencePipeline(mlir::OpPassManager &pm) {
   pm.addPass(createLoomFuseAddNorm());
   pm.addPass(mlir::createCSEPass());
 }
+
+void loom::buildTrainingPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createLoomFuseAttention());
+  pm.addPass(createLoomFuseAddNorm());
+  pm.addPass(mlir::createCSEPass());
+  pm.addPass(createLoomAutodiff());
+  pm.addPass(createLoomZeroKeyBiasGradient());
+  pm.addPass(createLoomFuseGradientSums());
+  pm.addPass(mlir::createCSEPass());
+}

@@ -85,3 +85,19 @@ func.func @head_width_one(%q: tensor<?x2x?x1xf32>, %k: tensor<?x2x?x1xf32>, %v: 
   %o = loom.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x1xf32> -> tensor<?x2x?x1xf32>
   return %o : tensor<?x2x?x1xf32>
 }
+
+// -----
+
+// A dropout between the softmax and ·V (a training graph) becomes the fused
+// op's dropout, with its mask stream; nothing of the chain is left.
+// CHECK-LABEL: func @dropout_in_between
+// CHECK-NEXT: %[[A:.*]] = loom.fused_attention {{.*}} {dropout = 1.000000e-01 : f32, dropout_stream = 4 : i64, heads = 8 : i64, mask = #loom.mask<none>, scale = 1.250000e-01 : f32}
+// CHECK-NEXT: return %[[A]]
+func.func @dropout_in_between(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>, %v: tensor<?x8x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %s = loom.matmul %q, %k {transpose_rhs} : tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32> -> tensor<?x8x?x?xf32>
+  %t = loom.scale %s {factor = 0.125 : f32} : tensor<?x8x?x?xf32>
+  %p = loom.softmax %t {axis = 3 : i64} : tensor<?x8x?x?xf32>
+  %d = loom.dropout %p {probability = 0.1 : f32, stream = 4 : i64} : tensor<?x8x?x?xf32>
+  %o = loom.matmul %d, %v : tensor<?x8x?x?xf32>, tensor<?x8x?x64xf32> -> tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
+}

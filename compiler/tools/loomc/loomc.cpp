@@ -30,8 +30,8 @@ namespace {
 /// Stages in pipeline order; each IR stage is what the passes up to it
 /// produce. Lowered..Plan follow loom::PlanStep. kernels, buffers and glue
 /// are views of the plan.
-enum class Stage { Loom, Fused, Lowered, Decoding, Selected, Plan, EmitC,
-                   Kernels, Buffers, Glue };
+enum class Stage { Loom, Fused, Train, Lowered, Decoding, Selected, Plan,
+                   EmitC, Kernels, Buffers, Glue };
 static_assert(int(Stage::Plan) - int(Stage::Lowered) ==
                   int(loom::PlanStep::Planned),
               "loomc's stages follow loom::PlanStep");
@@ -49,6 +49,8 @@ cl::opt<Stage> emitStage(
     cl::values(
         clEnumValN(Stage::Loom, "loom", "imported, unfused loom IR"),
         clEnumValN(Stage::Fused, "fused", "loom IR after the fusions"),
+        clEnumValN(Stage::Train, "train",
+                   "+ @train_step: loss, backward, Adam (--loom-autodiff)"),
         clEnumValN(Stage::Lowered, "lowered",
                    "kernel calls on buffers (--loom-lower-to-kernels)"),
         clEnumValN(Stage::Decoding, "decoding",
@@ -77,6 +79,8 @@ int fail(const Twine &message) {
 /// The passes that produce `stage` (the views need the plan).
 void addPassesUpTo(mlir::OpPassManager &pm, Stage stage) {
   Stage last = stage >= Stage::Kernels ? Stage::Plan : stage;
+  if (last == Stage::Train)
+    return loom::buildTrainingPipeline(pm);
   if (last >= Stage::Fused)
     loom::buildInferencePipeline(pm);
   if (last >= Stage::Lowered)

@@ -1,11 +1,12 @@
 //===- LoomOps.cpp - loom op verifiers and folders ------------------------===//
 //
-// Verifiers check what the types can tell: ranks, the static dims that must
-// agree, and attribute ranges. Dynamic dims (`?`) are compatible with
-// anything; the runtime checks them against real inputs.
+// The forward ops (LoomOps.td); the training ops' verifiers are in
+// LoomTrainingOps.cpp and every op's gradient in LoomGradients.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "loom/LoomOps.h"
+
+#include "OpVerification.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -15,42 +16,9 @@
 using namespace mlir;
 using namespace loom;
 
+using namespace loom::verify;
+
 namespace {
-
-/// A float attribute as a person writes it ("0.1", "-1", "1e-05").
-std::string formatFloat(double value) {
-  char text[32];
-  snprintf(text, sizeof(text), "%g", value);
-  return text;
-}
-
-bool compatibleDims(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
-/// Emits "<what> must have rank <rank>, got <type>" unless `v` has that rank.
-LogicalResult expectRank(Operation *op, Value v, int64_t rank, StringRef what) {
-  if (tensorType(v).getRank() == rank)
-    return success();
-  return op->emitOpError() << what << " must have rank " << rank << ", got "
-                           << v.getType();
-}
-
-/// Checks dim `i` of `a` against dim `j` of `b`.
-LogicalResult expectCompatibleDim(Operation *op, Value a, int64_t i,
-                                  StringRef aName, Value b, int64_t j,
-                                  StringRef bName) {
-  int64_t x = tensorType(a).getDimSize(i), y = tensorType(b).getDimSize(j);
-  if (compatibleDims(x, y))
-    return success();
-  return op->emitOpError() << aName << " dim " << i << " (" << x
-                           << ") does not match " << bName << " dim " << j
-                           << " (" << y << ")";
-}
 
 /// The LayerNorm parameters shared by loom.layer_norm and loom.add_norm.
 LogicalResult verifyNormParams(Operation *op, Value input, Value gamma,
@@ -67,6 +35,21 @@ LogicalResult verifyNormParams(Operation *op, Value input, Value gamma,
   if (!(eps > 0.0) || !std::isfinite(eps))
     return op->emitOpError("epsilon must be positive and finite, got ")
            << formatFloat(eps);
+  return success();
+}
+
+/// A norm's saved statistics: [..., 2] over the input's rows.
+LogicalResult verifyStats(Operation *op, Value input, Value stats) {
+  int64_t rank = tensorType(input).getRank();
+  if (failed(expectRank(op, stats, rank, "stats (input rank)")))
+    return failure();
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    if (failed(expectCompatibleDim(op, stats, i, "stats", input, i, "input")))
+      return failure();
+  if (tensorType(stats).getDimSize(rank - 1) != 2)
+    return op->emitOpError("stats must hold 2 values per row (mean, 1/std), "
+                           "got ")
+           << stats.getType();
   return success();
 }
 
@@ -194,13 +177,14 @@ LogicalResult MatmulOp::verify() {
         failed(expectCompatibleDim(*this, getResult(), i, "result", getLhs(),
                                    i, "lhs")))
       return failure();
-  int64_t m = rank - 2, k = rank - 1;
+  int64_t m = getTransposeLhs() ? rank - 1 : rank - 2;
+  int64_t k = getTransposeLhs() ? rank - 2 : rank - 1;
   int64_t rhsK = getTransposeRhs() ? rank - 1 : rank - 2;
   int64_t rhsN = getTransposeRhs() ? rank - 2 : rank - 1;
   if (failed(expectCompatibleDim(*this, getRhs(), rhsK, "rhs contraction",
                                  getLhs(), k, "lhs")) ||
-      failed(expectCompatibleDim(*this, getResult(), m, "result", getLhs(), m,
-                                 "lhs")) ||
+      failed(expectCompatibleDim(*this, getResult(), rank - 2, "result",
+                                 getLhs(), m, "lhs")) ||
       failed(expectCompatibleDim(*this, getResult(), rank - 1, "result",
                                  getRhs(), rhsN, "rhs")))
     return failure();
@@ -278,6 +262,8 @@ LogicalResult DropoutOp::verify() {
   double p = getProbability().convertToDouble();
   if (!(p >= 0.0 && p < 1.0))
     return emitOpError("probability must be in [0, 1), got ") << formatFloat(p);
+  if (getStreamAttr().getInt() < 0)
+    return emitOpError("stream must be >= 0, got ") << getStreamAttr().getInt();
   return success();
 }
 
@@ -323,16 +309,24 @@ LogicalResult SoftmaxOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LayerNormOp::verify() {
-  return verifyNormParams(*this, getInput(), getGamma(), getBeta(),
-                          getEpsilon());
+  if (failed(verifyNormParams(*this, getInput(), getGamma(), getBeta(),
+                              getEpsilon())))
+    return failure();
+  return getStats() ? verifyStats(*this, getInput(), getStats()) : success();
 }
 
 LogicalResult AddNormOp::verify() {
   Type type = getInput().getType();
+  if (getSaved().size() > 2)
+    return emitOpError("returns at most the result, the sum and the stats, "
+                       "got ")
+           << getNumResults() << " results";
   if (getSum() && getSum().getType() != type)
     return emitOpError("sum must have the input type ") << type;
-  return verifyNormParams(*this, getInput(), getGamma(), getBeta(),
-                          getEpsilon());
+  if (failed(verifyNormParams(*this, getInput(), getGamma(), getBeta(),
+                              getEpsilon())))
+    return failure();
+  return getStats() ? verifyStats(*this, getInput(), getStats()) : success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -351,6 +345,14 @@ LogicalResult CrossEntropyOp::verify() {
   if (!(eps >= 0.0 && eps < 1.0))
     return emitOpError("label_smoothing must be in [0, 1), got ")
            << formatFloat(eps);
+  if (Value lse = getLse()) {
+    if (failed(expectRank(*this, lse, 2, "lse")))
+      return failure();
+    for (int64_t i = 0; i < 2; ++i)
+      if (failed(expectCompatibleDim(*this, lse, i, "lse", getLogits(), i,
+                                     "logits")))
+        return failure();
+  }
   return success();
 }
 
@@ -358,8 +360,19 @@ LogicalResult CrossEntropyOp::verify() {
 // FusedAttentionOp
 //===----------------------------------------------------------------------===//
 
-static bool hasKeyPadding(MaskKind kind) {
+bool loom::verify::hasKeyPadding(MaskKind kind) {
   return kind == MaskKind::key_padding || kind == MaskKind::causal_key_padding;
+}
+
+LogicalResult loom::verify::verifyAttentionDropout(Operation *op,
+                                                   APFloat probability,
+                                                   int64_t stream) {
+  double p = probability.convertToDouble();
+  if (!(p >= 0.0 && p < 1.0))
+    return op->emitOpError("dropout must be in [0, 1), got ") << formatFloat(p);
+  if (stream < 0)
+    return op->emitOpError("dropout_stream must be >= 0, got ") << stream;
+  return success();
 }
 
 LogicalResult FusedAttentionOp::verify() {
@@ -409,6 +422,17 @@ LogicalResult FusedAttentionOp::verify() {
         failed(expectCompatibleDim(*this, lengths, 0, "key_lengths",
                                    getQuery(), 0, "query")))
       return failure();
+  if (failed(verifyAttentionDropout(*this, getDropout(),
+                                    getDropoutStreamAttr().getInt())))
+    return failure();
+  if (Value lse = getLse()) {
+    if (failed(expectRank(*this, lse, 3, "lse")))
+      return failure();
+    for (int64_t i = 0; i < 3; ++i)
+      if (failed(expectCompatibleDim(*this, lse, i, "lse", getQuery(), i,
+                                     "query")))
+        return failure();
+  }
   return success();
 }
 

@@ -27,9 +27,10 @@ LogicalResult checkArgument(Operation *op, const abi::Argument &arg,
     return success(); // an optional buffer this op does not use
   auto type = cast<BufferType>(value.buffer.getType());
   bool int32 = type.getElementType().isSignlessInteger(32);
-  if (int32 != arg.isInt32)
+  bool wantInt32 = arg.type == abi::ArgType::i32;
+  if (int32 != wantInt32)
     return op->emitOpError("ABI argument '")
-           << arg.name << "' must hold " << (arg.isInt32 ? "i32" : "f32")
+           << arg.name << "' must hold " << (wantInt32 ? "i32" : "f32")
            << ", got " << type.getElementType();
   if (type.getRank() < arg.rank || (type.getHeads() && arg.rank != 4))
     return op->emitOpError("ABI argument '")

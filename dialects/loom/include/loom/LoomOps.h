@@ -2,6 +2,7 @@
 #ifndef LOOM_LOOMOPS_H
 #define LOOM_LOOMOPS_H
 
+#include "loom/GradientOpInterface.h"
 #include "loom/LoomDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"

@@ -53,22 +53,33 @@ inline bool familyByName(const char *name, Family &family) {
   return false;
 }
 
+/// The element type of a buffer argument, or the type of a scalar one.
+enum class ArgType { f32, i32, u64 };
+
 /// One argument of a family's generated function.
 struct Argument {
   const char *name;
   bool isBuffer;  // a halide_buffer_t *; else a scalar passed by value
-  bool isInt32;   // element (or scalar) type int32_t; else float
+  ArgType type;   // element (or scalar) type
   int rank;       // buffers: Halide dimensions; scalars: 0
   bool isOutput;  // buffers the kernel writes
 };
 
 namespace detail {
+template <typename T> constexpr ArgType argTypeOf() {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, int32_t> ||
+                    std::is_same_v<T, uint64_t>,
+                "KernelAbi.def: arguments are float, int32_t or uint64_t");
+  return std::is_same_v<T, float>     ? ArgType::f32
+         : std::is_same_v<T, int32_t> ? ArgType::i32
+                                      : ArgType::u64;
+}
 #define LOOM_ABI_DIR_in false
 #define LOOM_ABI_DIR_out true
 #define LOOM_ABI_BUFFER_ROW(name, type, rank, dir)                             \
-  {#name, true, std::is_integral<type>::value, rank, LOOM_ABI_DIR_##dir},
+  {#name, true, argTypeOf<type>(), rank, LOOM_ABI_DIR_##dir},
 #define LOOM_ABI_SCALAR_ROW(name, type)                                        \
-  {#name, false, std::is_integral<type>::value, 0, false},
+  {#name, false, argTypeOf<type>(), 0, false},
 #define LOOM_ABI_ARGUMENT_TABLE(family)                                        \
   inline constexpr Argument family##_arguments[] = {                           \
       LOOM_ABI_##family(LOOM_ABI_BUFFER_ROW, LOOM_ABI_SCALAR_ROW)};

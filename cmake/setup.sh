@@ -10,6 +10,7 @@ packages=(
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools   # MLIR 19, FileCheck, lit
   libhalide14-0-dev libtbb-dev rapidjson-dev libgtest-dev  # kernels, runtime, unit tests
   python3-torch python3-numpy python3-yaml libopenblas0-pthread  # parity tests
+  clang libclang-rt-14-dev   # libFuzzer targets (test/fuzz); sanitizers come with g++
 )
 missing=()
 for p in "${packages[@]}"; do

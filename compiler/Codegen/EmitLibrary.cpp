@@ -85,6 +85,7 @@ LogicalResult compileAndLink(const Toolchain &tc, StringRef work,
                                      "-I" + (work + "/include").str()};
   for (const std::string &dir : tc.includeDirs)
     common.push_back("-I" + dir);
+  common.insert(common.end(), tc.cxxFlags.begin(), tc.cxxFlags.end());
   std::string glue = (work + "/glue.o").str(), exports = (work + "/exports.o").str();
   std::vector<std::string> compileGlue = common, compileExports = common;
   compileGlue.insert(compileGlue.end(), {(work + "/glue.cpp").str(), "-o", glue});
@@ -100,6 +101,7 @@ LogicalResult compileAndLink(const Toolchain &tc, StringRef work,
   std::vector<std::string> link = {tc.cxx, "-shared", "-o",
                                    (work + "/lib" + name + ".so").str(), glue,
                                    exports};
+  link.insert(link.end(), tc.cxxFlags.begin(), tc.cxxFlags.end());
   for (const KernelJob &job : kernels)
     link.push_back(job.object());
   // The whole runtime archive: its halide_do_par_for must replace the weak

@@ -24,6 +24,11 @@ Toolchain Toolchain::fromBuild() {
   llvm::StringRef(LOOM_DEFAULT_INCLUDE_DIRS).split(dirs, ':');
   for (llvm::StringRef d : dirs)
     t.includeDirs.push_back(d.str());
+  const char *flags = std::getenv("LOOM_CXXFLAGS");
+  llvm::SmallVector<llvm::StringRef> words;
+  llvm::SplitString(flags ? flags : LOOM_DEFAULT_CXXFLAGS, words);
+  for (llvm::StringRef w : words)
+    t.cxxFlags.push_back(w.str());
   std::string home = env("HOME", "/tmp");
   std::string cacheHome = env("XDG_CACHE_HOME", home + "/.cache");
   t.kernelCache = env("LOOM_KERNEL_CACHE", cacheHome + "/loom/kernels");

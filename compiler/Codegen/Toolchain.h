@@ -19,6 +19,12 @@ struct Toolchain {
   std::string exportsSource;  // ModelExports.cpp, compiled once per library
   std::vector<std::string> includeDirs; // runtime + Halide runtime headers
   std::string kernelCache;    // generated kernels, keyed by their build
+  /// Extra flags for the glue and exports compiles and for the link (after
+  /// Loom's own, so they may override them): the sanitizer flags of a
+  /// -DLOOM_SANITIZE build, else none; LOOM_CXXFLAGS (split at whitespace)
+  /// replaces them when set, even to nothing. Kernel objects are never
+  /// built with them.
+  std::vector<std::string> cxxFlags;
   static Toolchain fromBuild();
 };
 

@@ -55,6 +55,8 @@ SmallVector<Value> loom::buffersWrittenBy(Operation *op) {
         written.push_back(args[i].buffer);
   } else if (auto append = dyn_cast<CacheAppendOp>(op)) {
     written.push_back(append.getCache());
+  } else if (auto zero = dyn_cast<ZeroOp>(op)) {
+    written.push_back(zero.getBuffer());
   }
   return written;
 }
@@ -70,12 +72,6 @@ Value abiBuffer(KernelOp op, StringRef name) {
     if (name == abi[i].name)
       return args[i].buffer;
   return nullptr;
-}
-
-/// The first ABI output of a kernel.
-Value firstOutput(KernelOp op) {
-  SmallVector<Value> written = buffersWrittenBy(op);
-  return written.empty() ? Value() : written.front();
 }
 
 } // namespace
@@ -124,14 +120,21 @@ void BufferLiveness::recordInPlace(KernelOp op, int position) {
   std::optional<StringRef> input = op.getInPlaceInput();
   if (!input)
     return;
-  Value in = abiBuffer(op, *input), out = firstOutput(op);
   // Whole buffers only: a view would hand over part of its storage.
+  Value in = abiBuffer(op, *input);
   auto dying = in ? in.getDefiningOp<AllocOp>() : AllocOp();
-  auto born = out ? out.getDefiningOp<AllocOp>() : AllocOp();
-  if (!dying || !born || dying == born || ranges_[dying].end != position ||
-      ranges_[born].begin != position)
+  if (!dying || ranges_[dying].end != position)
     return;
-  ArenaSlot a = arenaSlotOf(dying.getType()), b = arenaSlotOf(born.getType());
-  if (a.rows == b.rows && a.size == b.size)
-    inPlace_[born] = dying;
+  // The output that takes it over: the first one of the same size.
+  ArenaSlot a = arenaSlotOf(dying.getType());
+  for (Value out : buffersWrittenBy(op)) {
+    auto born = out.getDefiningOp<AllocOp>();
+    if (!born || born == dying || ranges_[born].begin != position)
+      continue;
+    ArenaSlot b = arenaSlotOf(born.getType());
+    if (a.rows == b.rows && a.size == b.size) {
+      inPlace_[born] = dying;
+      return;
+    }
+  }
 }

@@ -173,10 +173,14 @@ struct FuncLowering : OpConversionPattern<func::FuncOp> {
       std::optional<int> slot = role ? roleSlot(kind, role) : std::nullopt;
       if (!slot)
         continue;
-      if (kind == RoleKind::Scalar)
-        return call(b, arg.getLoc(), b.getI64Type(), "loom::exec::scalar",
+      if (kind == RoleKind::Scalar) {
+        bool real = isRealScalar(role.getValue());
+        return call(b, arg.getLoc(),
+                    real ? Type(b.getF32Type()) : Type(b.getI64Type()),
+                    real ? "loom::exec::real" : "loom::exec::scalar",
                     {frame, i64(ctx, *slot)})
             ->getResult(0);
+      }
       auto type = cast<BufferType>(arg.getType());
       SmallVector<CallArg> args = {frame, i64(ctx, *slot)};
       if (kind == RoleKind::Output)
@@ -242,6 +246,22 @@ StringRef ViewLowering<WeightOp>::build(WeightOp op, WeightOp::Adaptor,
   return "loom::exec::weight";
 }
 template <>
+StringRef ViewLowering<GradientOp>::build(GradientOp op, GradientOp::Adaptor,
+                                          SmallVectorImpl<CallArg> &args) const {
+  args.append({frameOf(op), i64(op.getContext(), tables.weight(op.getName()))});
+  return "loom::exec::gradient";
+}
+template <>
+StringRef
+ViewLowering<TrainingBlockOp>::build(TrainingBlockOp op, TrainingBlockOp::Adaptor,
+                                     SmallVectorImpl<CallArg> &args) const {
+  args.append({frameOf(op),
+               opaque(op.getContext(),
+                      ("int(loom::exec::TrainingBlock::" + op.getBlock() + ")")
+                          .str())});
+  return "loom::exec::trainingBlock";
+}
+template <>
 StringRef ViewLowering<StateOp>::build(StateOp op, StateOp::Adaptor,
                                        SmallVectorImpl<CallArg> &args) const {
   args.append({frameOf(op), i64(op.getContext(), tables.state(op.getName()))});
@@ -298,6 +318,18 @@ struct CacheAppendLowering : OpConversionPattern<CacheAppendOp> {
   }
 };
 
+struct ZeroLowering : OpConversionPattern<ZeroOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ZeroOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    call(rewriter, op.getLoc(), Type(), "loom::exec::zero",
+         {frameOf(op), adaptor.getBuffer()});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// Every kernel op: loom::exec::<family>(frame, instance, args in ABI
 /// order), scalars as constants, an absent optional buffer as none().
 struct KernelLowering : OpInterfaceConversionPattern<KernelOp> {
@@ -316,6 +348,8 @@ struct KernelLowering : OpInterfaceConversionPattern<KernelOp> {
     for (const AbiValue &arg : abiArgs) {
       if (arg.scalar)
         args.push_back(arg.scalar);
+      else if (arg.runtimeScalar)
+        args.push_back(rewriter.getRemappedValue(arg.runtimeScalar));
       else if (arg.buffer)
         args.push_back(rewriter.getRemappedValue(arg.buffer));
       else
@@ -430,6 +464,10 @@ LogicalResult emitModelParts(ModuleOp module, const ModelTables &tables,
   Value d = describe.getArgument(0);
   describeInfo(b, module.getLoc(), d, spec);
   describeBuffers(b, module.getLoc(), d, tables);
+  if (module.lookupSymbol("apply_gradients"))
+    call(b, module.getLoc(), Type(), "loom::describe::optimizer",
+         {d, spec.get("adam_beta1"), spec.get("adam_beta2"),
+          spec.get("adam_eps")});
   for (func::FuncOp func : functions)
     if (failed(describeFunction(b, d, func)))
       return failure();
@@ -456,8 +494,10 @@ struct LowerToEmitCPass : loom::impl::LoomLowerToEmitCBase<LowerToEmitCPass> {
     target.addLegalOp<ModuleOp>();
     target.addLegalOp<InstanceOp>(); // erased below, once nothing names them
     RewritePatternSet patterns(ctx);
-    patterns.add<FuncLowering, ReturnLowering, CacheAppendLowering>(ctx);
+    patterns.add<FuncLowering, ReturnLowering, CacheAppendLowering,
+                 ZeroLowering>(ctx);
     patterns.add<ViewLowering<AllocOp>, ViewLowering<WeightOp>,
+                 ViewLowering<GradientOp>, ViewLowering<TrainingBlockOp>,
                  ViewLowering<StateOp>, ViewLowering<PositionalTableOp>,
                  ViewLowering<ColumnsOp>, ViewLowering<SplitHeadsOp>,
                  ViewLowering<RowsOp>, ViewLowering<StepLengthsOp>,

@@ -68,6 +68,19 @@ std::optional<llvm::SmallVector<int64_t>> loom::inputDims(llvm::StringRef role) 
   return std::nullopt;
 }
 
+bool loom::isRealScalar(llvm::StringRef role) {
+#define LOOM_PLAN_REAL_integer false
+#define LOOM_PLAN_REAL_real true
+#define LOOM_PLAN_KIND(name, kind)                                             \
+  if (role == #name)                                                           \
+    return LOOM_PLAN_REAL_##kind;
+  LOOM_PLAN_SCALARS(LOOM_PLAN_KIND)
+#undef LOOM_PLAN_KIND
+#undef LOOM_PLAN_REAL_real
+#undef LOOM_PLAN_REAL_integer
+  return false;
+}
+
 std::optional<int> loom::planFunctionSlot(llvm::StringRef name) {
   return indexIn(kFunctions, name);
 }

@@ -23,6 +23,8 @@ llvm::StringRef roleAttrName(RoleKind kind);
 std::optional<int> roleSlot(RoleKind kind, llvm::StringRef role);
 /// An input role's buffer dims (loom_kernel symbols); nullopt if unknown.
 std::optional<llvm::SmallVector<int64_t>> inputDims(llvm::StringRef role);
+/// Whether scalar `role` is of kind real (a float; else an int64).
+bool isRealScalar(llvm::StringRef role);
 /// The slot of plan function `name` (PlanAbi.def); nullopt if unknown.
 std::optional<int> planFunctionSlot(llvm::StringRef name);
 

@@ -25,10 +25,19 @@ namespace {
 
 /// "linear_relu", "attention_causal_key_padding_head_dim64": the family,
 /// then each parameter that is not its neutral value ("none", 0).
-std::string instanceName(abi::Family family, DictionaryAttr params) {
-  std::string name = abi::familyName(family);
-  for (const KernelParam &param : kernelParams(family)) {
+/// Fails (naming the parameter) when the op's params and the family's rows
+/// in KernelParams.def disagree.
+FailureOr<std::string> instanceName(KernelOp op, DictionaryAttr params) {
+  std::string name = abi::familyName(op.getFamily());
+  if (params.size() != kernelParams(op.getFamily()).size())
+    return op.emitOpError("gives ")
+           << params.size() << " kernel params, but KernelParams.def has "
+           << kernelParams(op.getFamily()).size() << " for " << name;
+  for (const KernelParam &param : kernelParams(op.getFamily())) {
     Attribute value = params.get(param.name);
+    if (!value)
+      return op.emitOpError("gives no kernel param '")
+             << param.name << "' (KernelParams.def)";
     if (auto text = dyn_cast<StringAttr>(value)) {
       if (text.getValue() != "none")
         name += "_" + text.getValue().str();
@@ -63,7 +72,10 @@ struct SelectKernelsPass
       SmallVector<NamedAttribute> needed;
       op.getInstanceParams(needed);
       DictionaryAttr params = b.getDictionaryAttr(needed);
-      std::string name = instanceName(op.getFamily(), params);
+      FailureOr<std::string> named = instanceName(op, params);
+      if (failed(named))
+        return WalkResult::interrupt();
+      std::string name = *named;
       auto instance = symbols.lookup<InstanceOp>(name);
       if (!instance) {
         instance = b.create<InstanceOp>(

@@ -14,7 +14,10 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
 
+#include <cmath>
+#include <cstdio>
 #include <map>
+#include <string>
 
 namespace loom {
 #define GEN_PASS_DEF_LOOMAUTODIFF
@@ -25,6 +28,13 @@ using namespace mlir;
 using namespace loom;
 
 namespace {
+
+/// A number as a person writes it ("0.1", "1.5", "inf").
+std::string formatNumber(double value) {
+  char text[32];
+  snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 /// What the spec says about the loss and the optimizer (the importer's
 /// `loom.spec` module attribute).
@@ -52,6 +62,18 @@ FailureOr<TrainingSpec> readTrainingSpec(ModuleOp module) {
     return module.emitError("the module's loom.spec attribute needs pad_id, "
                             "label_smoothing, adam_beta1, adam_beta2 and "
                             "adam_eps (the spec importer sets them)");
+  // The ranges the loss and loom.adam accept, named as the spec names them
+  // (not as the verifier of an op built from them would).
+  for (auto [key, value] : {std::pair<StringRef, double>{"label_smoothing", *smoothing},
+                            {"adam_beta1", *beta1},
+                            {"adam_beta2", *beta2}})
+    if (!(value >= 0.0 && value < 1.0))
+      return module.emitError("the module's loom.spec attribute: ")
+             << key << " must be in [0, 1), got " << formatNumber(value);
+  if (!(*eps > 0.0) || !std::isfinite(*eps))
+    return module.emitError("the module's loom.spec attribute: adam_eps must "
+                            "be positive and finite, got ")
+           << formatNumber(*eps);
   return TrainingSpec{*pad, *smoothing, *beta1, *beta2, *eps};
 }
 
@@ -70,7 +92,7 @@ Value sum(OpBuilder &b, Location loc, ArrayRef<Value> values) {
 /// whole gradients are summed; slices along one axis are summed per slice
 /// and concatenated, and must cover the axis exactly. Null if none.
 FailureOr<Value> join(OpBuilder &b, Location loc, RankedTensorType type,
-                      ArrayRef<OperandGradient> pieces) {
+                      ArrayRef<OperandGradient> pieces, StringRef what) {
   SmallVector<Value> whole;
   std::map<int64_t, SmallVector<Value>> slices; // by offset
   int64_t axis = -1;
@@ -80,28 +102,30 @@ FailureOr<Value> join(OpBuilder &b, Location loc, RankedTensorType type,
       continue;
     }
     if (axis >= 0 && g.axis != axis)
-      return emitError(loc, "gradient slices along two axes");
+      return emitError(loc) << what << ": gradient slices along two axes";
     axis = g.axis;
     slices[g.offset].push_back(g.value);
   }
   if (slices.empty())
     return whole.empty() ? Value() : sum(b, loc, whole);
   if (!whole.empty())
-    return emitError(loc, "a value's gradient has whole and sliced parts");
+    return emitError(loc) << what
+                          << ": a value's gradient has whole and sliced parts";
   SmallVector<Value> parts;
   int64_t next = 0;
   for (auto &[offset, values] : slices) {
     int64_t size = cast<RankedTensorType>(values[0].getType()).getDimSize(axis);
     if (offset != next)
-      return emitError(loc, "gradient slices along axis ")
-             << axis << " leave a gap or overlap at " << next;
+      return emitError(loc)
+             << what << ": gradient slices along axis " << axis
+             << " leave a gap or overlap at " << next;
     parts.push_back(sum(b, loc, values));
     next = offset + size;
   }
   if (next != type.getDimSize(axis))
-    return emitError(loc, "gradient slices cover ")
-           << next << " of " << type.getDimSize(axis) << " along axis "
-           << axis;
+    return emitError(loc) << what << ": gradient slices cover " << next
+                          << " of " << type.getDimSize(axis) << " along axis "
+                          << axis;
   return b.create<ConcatOp>(loc, type, parts, b.getI64IntegerAttr(axis))
       .getResult();
 }
@@ -187,10 +211,14 @@ LogicalResult buildBackward(OpBuilder &b, func::FuncOp train,
       continue;
     }
     SmallVector<Value> dys;
-    for (Value result : op->getResults()) {
+    for (OpResult result : op->getResults()) {
+      std::string what;
+      llvm::raw_string_ostream(what)
+          << "'" << op->getName() << "' result #"
+          << result.getResultNumber();
       FailureOr<Value> g = join(b, op->getLoc(),
                                 cast<RankedTensorType>(result.getType()),
-                                received.lookup(result));
+                                received.lookup(result), what);
       if (failed(g))
         return failure();
       dys.push_back(*g);
@@ -217,8 +245,9 @@ LogicalResult emitOptimizer(OpBuilder &b, func::FuncOp train, Value lr,
   train.walk([&](WeightOp w) { weights.try_emplace(w.getName(), w); });
   for (auto &[name, pieces] : llvm::reverse(parameterGradients)) {
     WeightOp weight = weights.lookup(name);
-    FailureOr<Value> g = join(b, weight.getLoc(),
-                              cast<RankedTensorType>(weight.getType()), pieces);
+    FailureOr<Value> g =
+        join(b, weight.getLoc(), cast<RankedTensorType>(weight.getType()),
+             pieces, ("weight '" + name + "'").str());
     if (failed(g))
       return failure();
     if (!*g)
@@ -231,19 +260,23 @@ LogicalResult emitOptimizer(OpBuilder &b, func::FuncOp train, Value lr,
   return success();
 }
 
+/// Whether @forward returns logits over a target sequence (a loss exists).
+bool hasLoss(func::FuncOp forward) {
+  auto logits = forward.getNumResults() == 1
+                    ? dyn_cast<RankedTensorType>(
+                          forward.getFunctionType().getResult(0))
+                    : RankedTensorType();
+  return logits && logits.getRank() == 3 &&
+         llvm::any_of(forward.getArguments(), [&](BlockArgument a) {
+           auto role = forward.getArgAttrOfType<StringAttr>(a.getArgNumber(),
+                                                            "loom.input");
+           return role && role.getValue() == "tgt";
+         });
+}
+
 LogicalResult deriveTrainStep(ModuleOp module, func::FuncOp forward,
                               const TrainingSpec &spec) {
-  auto logits =
-      dyn_cast<RankedTensorType>(forward.getFunctionType().getResult(0));
-  if (forward.getNumResults() != 1 || !logits || logits.getRank() != 3 ||
-      !llvm::any_of(forward.getArguments(), [&](BlockArgument a) {
-        auto role = forward.getArgAttrOfType<StringAttr>(a.getArgNumber(),
-                                                         "loom.input");
-        return role && role.getValue() == "tgt";
-      }))
-    return forward.emitOpError(
-        "returns no logits over a target sequence: only encoder_decoder and "
-        "decoder models have a loss to train");
+  auto logits = cast<RankedTensorType>(forward.getFunctionType().getResult(0));
   func::FuncOp train = cloneAsTrainStep(forward);
   module.getBody()->getOperations().insertAfter(forward->getIterator(), train);
   numberDropoutStreams(train);
@@ -272,6 +305,7 @@ LogicalResult deriveTrainStep(ModuleOp module, func::FuncOp forward,
 }
 
 struct AutodiffPass : loom::impl::LoomAutodiffBase<AutodiffPass> {
+  using LoomAutodiffBase::LoomAutodiffBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (module.lookupSymbol("train_step"))
@@ -279,6 +313,16 @@ struct AutodiffPass : loom::impl::LoomAutodiffBase<AutodiffPass> {
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     if (!forward) {
       module.emitError("no @forward to derive @train_step from");
+      return signalPassFailure();
+    }
+    if (!hasLoss(forward)) {
+      if (ifTrainable)
+        return;
+      // One line at @forward (its location is the spec's): emitOpError
+      // would attach the whole function as a note.
+      emitError(forward.getLoc(),
+                "@forward returns no logits over a target sequence: only "
+                "encoder_decoder and decoder models have a loss to train");
       return signalPassFailure();
     }
     FailureOr<TrainingSpec> spec = readTrainingSpec(module);

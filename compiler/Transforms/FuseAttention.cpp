@@ -16,12 +16,12 @@ using namespace loom;
 
 namespace {
 
-/// %s = loom.matmul %q, %k {transpose_rhs}
+/// %s = loom.matmul %q, %k {transpose_rhs}        (not transpose_lhs)
 /// %t = loom.scale %s {factor = 1/sqrt(Dh)}       (absent when Dh = 1)
 /// %m = [loom.causal_mask] [loom.key_padding_mask %len] %t   (0-2, any order)
 /// %p = loom.softmax %m {axis = 3}
 /// [%p = loom.dropout %p]                          (training graphs)
-/// %o = loom.matmul %p, %v
+/// %o = loom.matmul %p, %v                        (neither transposed)
 ///   -> %o = loom.fused_attention %q, %k, %v [key_lengths(%len)] [{dropout}]
 ///
 /// Every intermediate must have exactly one use: the fused op does not
@@ -31,8 +31,11 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
 
   LogicalResult matchAndRewrite(MatmulOp pv,
                                 PatternRewriter &rewriter) const override {
-    if (pv.getTransposeRhs())
-      return rewriter.notifyMatchFailure(pv, "P·V must not transpose V");
+    // Pᵀ · V (or P · Vᵀ) is not attention: neither matmul may transpose
+    // an operand the pattern does not name.
+    if (pv.getTransposeLhs() || pv.getTransposeRhs())
+      return rewriter.notifyMatchFailure(pv, "P·V must transpose neither "
+                                             "P nor V");
     Value probabilities = pv.getLhs();
     auto dropout = probabilities.getDefiningOp<DropoutOp>();
     if (dropout) {
@@ -87,7 +90,8 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
       scores = scale.getInput();
     }
     auto qk = scores.getDefiningOp<MatmulOp>();
-    if (!qk || !qk.getTransposeRhs() || !qk->hasOneUse())
+    if (!qk || qk.getTransposeLhs() || !qk.getTransposeRhs() ||
+        !qk->hasOneUse())
       return rewriter.notifyMatchFailure(pv, "scores are not Q·Kᵀ");
     locs.push_back(qk.getLoc());
 

@@ -24,8 +24,9 @@ namespace {
 
 /// add(a, linear_grad_input(dy, w)) -> linear_grad_input(dy, w) accumulate(a)
 /// add(a, layer_norm_grad(...).dx)  -> layer_norm_grad(...) accumulate(a)
-/// (either operand order). The gradient op must have no accumulate yet and
-/// its dx no other use.
+/// (either operand order). The gradient op must have no accumulate yet, its
+/// dx no other use, and the sum dx's type; a layer_norm_grad's other
+/// results are never folded.
 struct FuseGradientSum : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -34,20 +35,28 @@ struct FuseGradientSum : OpRewritePattern<AddOp> {
     for (auto [addend, other] : {std::pair(add.getLhs(), add.getRhs()),
                                  std::pair(add.getRhs(), add.getLhs())}) {
       Operation *def = addend.getDefiningOp();
-      if (!def || !addend.hasOneUse() ||
-          (!isa<LinearGradInputOp>(def) && !isa<LayerNormGradOp>(def)))
+      if (!def || !addend.hasOneUse())
+        continue;
+      // accumulate adds to dx only: a layer_norm_grad's dgamma and dbeta
+      // (summed when two norms share a gamma) stay loom.add.
+      std::optional<MutableOperandRange> acc;
+      if (auto grad = dyn_cast<LinearGradInputOp>(def))
+        acc.emplace(grad.getAccumulateMutable());
+      else if (auto grad = dyn_cast<LayerNormGradOp>(def);
+               grad && addend == grad.getDx())
+        acc.emplace(grad.getAccumulateMutable());
+      if (!acc || !acc->empty())
+        continue;
+      // accumulate has dx's type exactly; the sum replaces dx.
+      if (other.getType() != addend.getType() ||
+          add.getType() != addend.getType())
         continue;
       // The other addend must be available where the gradient op is.
       if (Operation *otherDef = other.getDefiningOp();
-          otherDef && !otherDef->isBeforeInBlock(def))
+          otherDef && (otherDef->getBlock() != def->getBlock() ||
+                       !otherDef->isBeforeInBlock(def)))
         continue;
-      MutableOperandRange acc =
-          isa<LinearGradInputOp>(def)
-              ? cast<LinearGradInputOp>(def).getAccumulateMutable()
-              : cast<LayerNormGradOp>(def).getAccumulateMutable();
-      if (!acc.empty())
-        continue;
-      rewriter.modifyOpInPlace(def, [&] { acc.append(other); });
+      rewriter.modifyOpInPlace(def, [&] { acc->append(other); });
       rewriter.replaceOp(add, addend);
       return success();
     }

@@ -22,8 +22,9 @@ void buildInferencePipeline(mlir::OpPassManager &pm);
 /// The training pipeline that `loomc --emit=train` prints: canonicalize,
 /// the same fusions with dropout kept, then @train_step by autodiff, the
 /// key bias's zero gradient, gradient sums folded into their producers,
-/// clean up.
-void buildTrainingPipeline(mlir::OpPassManager &pm);
+/// dropout stripped from @forward, clean up. With `ifTrainable`, a model
+/// without a loss (encoder-only) just goes through the fusions.
+void buildTrainingPipeline(mlir::OpPassManager &pm, bool ifTrainable = false);
 
 } // namespace loom
 

@@ -40,8 +40,10 @@ def LoomFuseAttention : Pass<"loom-fuse-attention"> {
     and `dropout_stream` attributes).
 
     It does not fire when the chain is broken: a softmax over another axis, a
-    scale other than 1/sqrt(Dh), an intermediate with another use (its value
-    would be lost), or anything else between the links.
+    scale other than 1/sqrt(Dh), a matmul that transposes anything but K
+    (`transpose_lhs` on either, `transpose_rhs` on the second), an
+    intermediate with another use (its value would be lost), or anything
+    else between the links.
 
     Before:
     ```mlir
@@ -114,7 +116,8 @@ def LoomAutodiff : Pass<"loom-autodiff", "mlir::ModuleOp"> {
     value (the q, k and v parts of a packed projection, the row ranges of a
     packed weight that two layers read) are joined with `loom.concat`. An op
     without a gradient rule on the loss's path is an error. Nothing happens
-    when @train_step exists; an encoder-only model (no logits) is refused.
+    when @train_step exists. An encoder-only model (no logits) is refused,
+    or, with `if-trainable`, left as it is (loomc's library pipeline).
 
     Before (the body of a decoder's @forward, abridged):
     ```mlir
@@ -138,6 +141,11 @@ def LoomAutodiff : Pass<"loom-autodiff", "mlir::ModuleOp"> {
     }
     ```
   }];
+  let options = [
+    Option<"ifTrainable", "if-trainable", "bool", /*default=*/"false",
+           "Derive @train_step only if @forward returns logits; otherwise "
+           "do nothing instead of failing">,
+  ];
   let dependentDialects = ["loom::LoomDialect", "mlir::func::FuncDialect"];
 }
 
@@ -152,7 +160,12 @@ def LoomZeroKeyBiasGradient : Pass<"loom-zero-key-bias-gradient"> {
     training does exactly that; float64 does not). For every
     `loom.fused_attention` whose keys are a `loom.split_heads` chunk of a
     `loom.linear` with a bias, this pass zeroes those bias rows of the
-    gradient its `loom.adam` reads. Running it twice changes nothing.
+    gradient the `loom.adam` of the same function reads, when the rows
+    reach the loss only as keys: the chunk is read only as the key of
+    `loom.fused_attention` or `loom.fused_attention_grad`, every linear
+    reading the rows feeds only `loom.split_heads`, and the bias is read
+    only as linear layers' bias. Otherwise the gradient is not 0 and is
+    left alone. Running it twice changes nothing.
 
     Before:
     ```mlir
@@ -177,7 +190,9 @@ def LoomFuseGradientSums : Pass<"loom-fuse-gradient-sums"> {
     `loom.add(a, g)` where `g` is the only use of a `loom.linear_grad_input`
     result or of a `loom.layer_norm_grad`'s `dx` (and that op has no
     `accumulate` yet) becomes that op with `accumulate(a)`: its kernel adds
-    `a` as it writes. `a` must be defined before the gradient op.
+    `a` as it writes. `a` must be defined before the gradient op and have
+    its type. Sums of a `layer_norm_grad`'s `dgamma` or `dbeta` stay
+    `loom.add` (`accumulate` adds to `dx` only).
 
     Before:
     ```mlir

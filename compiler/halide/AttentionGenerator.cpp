@@ -10,64 +10,19 @@
 // padding row must stay finite). Param head_dim fixes Dh (the
 // buffers must then have that extent in dim 0); 0 reads Dh from q.
 //
-// Per (b, h, block of query_block queries), in one task: for each block of
-// key_block keys, a score tile S = q_blk k_blk^T (queries innermost), its row
-// max m_blk, P = exp(S - m_blk), l_blk = rowsum P and PV_blk = P v_blk; these
-// depend only on the block, and a running (m, l, acc) state is updated with
-// the online-softmax rule
-//   m' = max(m, m_blk), acc' = acc e^{m-m'} + PV_blk e^{m_blk-m'}, likewise l.
-// Nothing of size Sq x Sk (or query_block x Sk) is ever stored. With a causal
-// mask the key-block loop stops at the diagonal; with key padding at
-// key_lengths[b].
-//
-// NaN and Inf: as PyTorch's softmax(masked_fill(S, hidden, -inf)) v, a hidden
-// key being absent (its k and v never reach a row: decoding with a KV cache
-// never sees a future key, and forward must give the same rows):
-//   - a NaN or +Inf score that a query sees makes its row NaN (a NaN score
-//     gives a NaN p; +Inf is the max and gives e^{Inf - Inf}); a -Inf score
-//     gives p = 0; a row whose visible scores are all -Inf is NaN (0 / 0:
-//     "sees no key" is decided on the lengths, never on l);
-//   - NaN or +-Inf in v reaches column e of every query that sees that key.
-// The online softmax does all this by itself, given a fastExp that keeps a
-// NaN (FloatMath.h) and masked scores that are selected, never computed,
-// except for one thing: P v multiplies every key of a computed block by its
-// p, 0 for a hidden key (the diagonal block of a causal mask, a padding or a
-// last partial block), and 0 * NaN or 0 * Inf is NaN where that key must not
-// reach. Selecting each product out costs a select per FMA in the hottest
-// loop, so only the "exact" online softmax does that, and only for a task
-// whose fast result holds a NaN: the fast acc becomes NaN wherever a hidden
-// product did (alpha and beta only multiply it; one add per acc element
-// tests the task), and the exact pass, over the same blocks, replaces the
-// task's rows. Without NaN or Inf in q, k, v no task takes it.
-#include "FloatMath.h"
+// The algorithm (FlashAttention: online softmax over key blocks, one task per
+// query block), its schedule and its NaN and Inf handling are FlashForward's
+// (AttentionCommon.h), shared with attention_train.
+#include "AttentionCommon.h"
 #include "GeneratorMacros.h"
 
-#include <functional>
-#include <limits>
 #include <string>
-#include <utility>
-#include <vector>
 
 using namespace Halide;
 using namespace loom::halide;
+using namespace loom::halide::attention;
 
 namespace {
-
-// A finite "minus infinity" for masked scores and empty maxima: e^{kNeg - kNeg}
-// stays defined, and as the lowest float it is below every visible finite
-// score, so a row max is a visible score unless all of them are -Inf.
-constexpr float kNeg = -std::numeric_limits<float>::max();
-
-/// The Funcs of one online softmax over a task's key blocks: those of one
-/// block (recomputed per key block) and the running (m, l, acc) state. The
-/// kernel has two of them: the fast one and the exact one (see above).
-struct OnlineSoftmax {
-  explicit OnlineSoftmax(const std::string &suffix)
-      : dotAcc("dot_acc" + suffix), dot("dot" + suffix), blockMax("block_max" + suffix),
-        p("p" + suffix), blockSum("block_sum" + suffix), pvAcc("pv_acc" + suffix),
-        pv("pv" + suffix), state("state" + suffix) {}
-  Func dotAcc, dot, blockMax, p, blockSum, pvAcc, pv, state;
-};
 
 class AttentionGenerator : public Generator<AttentionGenerator> {
 public:
@@ -77,300 +32,29 @@ public:
 #undef LOOM_SELECTED_attention
 
   void generate() {
-    readParams();
-    /* THE ALGORITHM */
-    // q transposed per query block, so scores vectorise over queries.
-    qt(i, e, h, b) = q(e, clamp(i, 0, Sq - 1), h, b);
-    defineOnlineSoftmax(fast, false);
-    defineOnlineSoftmax(exact, true);
-    defineResult();
-    /* THE SCHEDULE */
-    scheduleTasks();
-    scheduleScoreTile();
-    schedulePv();
-    scheduleExact();
-  }
-
-private:
-  bool causal = false, keyPadding = false;
-  // Knob values for this target (QB = query_block, KB = key_block) and the
-  // vector width.
-  int QB = 0, KB = 0, VW = 0, scoreKeysUnroll = 0, pvQueriesUnroll = 0;
-  Expr Dh, Sq, Sk;
-  // Vector widths along e, each under the condition it needs (undefined: the
-  // remaining case): VW when Dh allows, else 8 lanes, else scalar (tiny Dh).
-  std::vector<std::pair<Expr, int>> eWidths;
-  Var e{"e"}, i{"i"}, jj{"jj"}, kb{"kb"}, h{"h"}, b{"b"}, qi{"qi"}, qb{"qb"};
-  RDom re, rj, rk, rn, rq;
-  Func qt{"qt"};
-  OnlineSoftmax fast{""}, exact{"_exact"};
-  // Per task: acc summed over its queries, then over e (the NaN test), and
-  // its rows (the fast ones, replaced by the exact ones where the test fails).
-  Func accColSum{"acc_col_sum"}, accSum{"acc_sum"}, result{"result"};
-
-  /// Validates the params, resolves the knobs, fixes the buffers' bounds and
-  /// picks the vector widths along e.
-  void readParams() {
-    const std::string m = mask;
-    requireOneOf("attention", "mask", m, {"none", "causal", "key_padding", "causal_key_padding"});
-    causal = m == "causal" || m == "causal_key_padding";
-    keyPadding = m == "key_padding" || m == "causal_key_padding";
+    FlashForwardSpec spec;
+    spec.mask = parseMask("attention", mask);
     requireNonNegative("attention", "head_dim", head_dim);
     const Target t = get_target();
-    VW = natural_vector_size<float>();
-    QB = query_block.forTarget(t);
-    KB = key_block.forTarget(t);
-    scoreKeysUnroll = score_keys_unroll.forTarget(t);
-    pvQueriesUnroll = pv_queries_unroll.forTarget(t);
+    spec.headDim = head_dim;
+    spec.VW = natural_vector_size<float>();
+    spec.QB = query_block.forTarget(t);
+    spec.KB = key_block.forTarget(t);
+    spec.scoreKeysUnroll = score_keys_unroll.forTarget(t);
+    spec.pvQueriesUnroll = pv_queries_unroll.forTarget(t);
     // A remainder would grow every register tile of the block.
-    requireDivides("attention", "score_keys_unroll", scoreKeysUnroll, "key_block", KB);
-    requireDivides("attention", "pv_queries_unroll", pvQueriesUnroll, "query_block", QB);
+    requireDivides("attention", "score_keys_unroll", spec.scoreKeysUnroll, "key_block", spec.KB);
+    requireDivides("attention", "pv_queries_unroll", spec.pvQueriesUnroll, "query_block", spec.QB);
     for (Input<Buffer<float>> *buf : {&q, &k, &v}) buf->dim(1).set_min(0);
-    Dh = q.dim(0).extent();
+    Expr Dh = q.dim(0).extent();
     if (head_dim > 0) {
       Dh = head_dim;
       for (Input<Buffer<float>> *buf : {&q, &k, &v}) buf->dim(0).set_bounds(0, Dh);
-      int w = head_dim % VW == 0 ? VW : head_dim % 8 == 0 ? 8 : 1;
-      eWidths = {{Expr(), w}};
-    } else {
-      eWidths = {{Dh % VW == 0, VW}};
-      if (VW > 8) eWidths.push_back({Dh % 8 == 0, 8});
-      eWidths.push_back({Expr(), 1});
     }
-    Sq = q.dim(1).extent();
-    Sk = k.dim(1).extent();
-    re = RDom(0, Dh, "re");
-    rj = RDom(0, KB, "rj");
-    rk = RDom(0, (Sk + KB - 1) / KB, "rk");
-    // The key blocks a query block sees: with a causal mask up to the
-    // diagonal, with key padding up to key_lengths[b].
-    if (causal) rk.where(rk * KB <= qb * QB + (QB - 1));
-    if (keyPadding) rk.where(rk * KB < key_lengths(b));
-    rn = RDom(0, QB, "rn");
-    rq = RDom(0, QB, "rq");
-  }
-
-  Expr keyIndex(Expr blk, Expr inBlock) const { return blk * KB + inBlock; }
-  Expr clampKey(Expr j) const { return clamp(j, 0, Sk - 1); }
-  Expr visible(Expr query, Expr key) {
-    Expr ok = key < Sk;
-    if (causal) ok = ok && key <= query;
-    if (keyPadding) ok = ok && key < key_lengths(b);
-    return ok;
-  }
-  /// A query that sees no key at all (o = 0), decided on the lengths: key 0
-  /// is visible to every query unless key_lengths[b] <= 0.
-  Expr seesNoKey() { return keyPadding ? key_lengths(b) <= 0 : Expr(false); }
-  Expr score(OnlineSoftmax &s, Expr query, Expr inBlock, Expr blk) {
-    return select(visible(query, keyIndex(blk, inBlock)), s.dot(query, inBlock, blk, h, b) * scale,
-                  kNeg);
-  }
-
-  /// Everything of one key block (scores, their max, P, its row sums, P v),
-  /// then the running (m, l, acc) over the key blocks: key_block sets the
-  /// order in which the softmax denominator and P v are summed. (m, l) are
-  /// replicated along e so the state is one Tuple Func; the redundant work is
-  /// O(Dh) per query per block. `maskProducts`: P v selects out each product
-  /// of a hidden key (the exact pass).
-  void defineOnlineSoftmax(OnlineSoftmax &s, bool maskProducts) {
-    s.dotAcc(i, jj, kb, h, b) = 0.0f;  // q_i . k_{kb KB + jj}
-    s.dotAcc(i, jj, kb, h, b) += qt(i, re, h, b) * k(re, clampKey(keyIndex(kb, jj)), h, b);
-    s.dot(i, jj, kb, h, b) = s.dotAcc(i, jj, kb, h, b);  // dotAcc: its register tile
-    s.blockMax(i, kb, h, b) = kNeg;
-    s.blockMax(i, kb, h, b) = max(s.blockMax(i, kb, h, b), score(s, i, rj, kb));
-    // exp(S - m_blk), zero where masked (a NaN or +Inf score gives NaN).
-    s.p(i, jj, kb, h, b) = select(visible(i, keyIndex(kb, jj)),
-                                  fastExp(score(s, i, jj, kb) - s.blockMax(i, kb, h, b)), 0.0f);
-    s.blockSum(i, kb, h, b) = 0.0f;
-    s.blockSum(i, kb, h, b) += s.p(i, rj, kb, h, b);
-    Expr key = keyIndex(kb, rj);
-    Expr product = s.p(i, rj, kb, h, b) * v(e, clampKey(key), h, b);
-    s.pvAcc(e, i, kb, h, b) = 0.0f;
-    s.pvAcc(e, i, kb, h, b) += maskProducts ? select(visible(i, key), product, 0.0f) : product;
-    s.pv(e, i, kb, h, b) = s.pvAcc(e, i, kb, h, b);  // pvAcc: its register tile
-
-    // The online-softmax rule:
-    //   m' = max(m, m_blk), acc' = acc e^{m-m'} + PV_blk e^{m_blk-m'}, likewise l.
-    s.state(e, qi, qb, h, b) = Tuple(kNeg, 0.0f, 0.0f);
-    Expr query = qb * QB + qi;
-    Expr m0 = s.state(e, qi, qb, h, b)[0], l0 = s.state(e, qi, qb, h, b)[1],
-         a0 = s.state(e, qi, qb, h, b)[2];
-    Expr mb = s.blockMax(query, rk, h, b);
-    Expr m1 = max(m0, mb);
-    // One of e^{m0-m1}, e^{mb-m1} is 1: a single exp per update. (Where m0
-    // or mb is NaN or +Inf, so are the block's l and acc: whatever alpha
-    // and beta then are, the NaN stays.)
-    Expr t = fastExp(-abs(m0 - mb));
-    Expr alpha = select(m0 >= mb, 1.0f, t), beta = select(m0 >= mb, t, 1.0f);
-    s.state(e, qi, qb, h, b) = Tuple(m1, l0 * alpha + beta * s.blockSum(query, rk, h, b),
-                                     a0 * alpha + beta * s.pv(e, query, rk, h, b));
-  }
-
-  /// The task's rows: acc / l (0 / 0 = NaN where every visible score is
-  /// -Inf, as in PyTorch), replaced by the exact pass's where the fast acc
-  /// holds a NaN. The test is a sum over the task's acc: a NaN anywhere makes
-  /// it NaN (so does Inf - Inf, which only sends a task with an Inf to the
-  /// exact pass).
-  void defineResult() {
-    auto rows = [&](OnlineSoftmax &s, Expr query) {
-      return select(seesNoKey(), 0.0f,
-                    s.state(e, query, qb, h, b)[2] / s.state(e, query, qb, h, b)[1]);
-    };
-    result(e, qi, qb, h, b) = rows(fast, qi);
-    accColSum(e, qb, h, b) = 0.0f;
-    accColSum(e, qb, h, b) += fast.state(e, rn, qb, h, b)[2];
-    accSum(qb, h, b) = 0.0f;
-    accSum(qb, h, b) += accColSum(re, qb, h, b);
-    rq.where(isNan(accSum(qb, h, b)));
-    result(e, rq, qb, h, b) = rows(exact, rq);
-    o(e, i, h, b) = result(e, i % QB, i / QB, h, b);
+    FlashForward forward(spec, q, k, v, key_lengths, scale, Dh, q.dim(1).extent(),
+                         k.dim(1).extent());
+    forward.build(o);
     if (head_dim > 0) o.dim(0).set_bounds(0, Dh);  // (o's buffer exists once o is defined)
-  }
-
-  /// Applies `apply(stage, width)` to each e-width specialization of the
-  /// stage that `stageOf()` returns.
-  template <typename StageOf, typename Apply>
-  void forEachWidth(StageOf stageOf, Apply apply) {
-    for (auto &[cond, w] : eWidths)
-      apply(cond.defined() ? stageOf().specialize(cond) : stageOf(), w);
-  }
-
-  /// Vectorises a stage along e at each width.
-  void vectorizeE(std::function<Stage()> stageOf) {
-    forEachWidth(stageOf, [&](Stage st, int w) {
-      if (w > 1) st.vectorize(e, w);
-    });
-  }
-
-  /// One task per (b, h, query block); the online-softmax state lives in it.
-  /// With a static head_dim every buffer of a task has a fixed size (on the
-  /// stack: no halide_malloc per task or block): a task is one query block,
-  /// extent 1 in qb (bounds inference cannot see that i / QB is constant over
-  /// it), and a block's tiles are QB rows even where a causal mask trims them.
-  void scheduleTasks() {
-    Var qo("qo"), qin("qin"), task("task"), t1("t1");
-    Func out = o;
-    forEachWidth([&] { return Stage(out); }, [&](Stage st, int w) {
-      st.split(i, qo, qin, QB, TailStrategy::GuardWithIf)
-          .fuse(qo, h, t1)
-          .fuse(t1, b, task)
-          .parallel(task);
-      if (w > 1) st.vectorize(e, w);
-    });
-    qt.compute_at(out, task).bound_extent(i, QB).vectorize(i, VW);
-    for (Func f : {accColSum, accSum, result}) f.compute_at(out, task).bound_extent(qb, 1);
-    fast.state.compute_at(out, task);
-    vectorizeE([&] { return Stage(fast.state); });
-    forEachWidth([&] { return fast.state.update(); }, [&](Stage st, int w) {
-      st.reorder(e, qi, rk, qb, h, b);
-      if (w > 1) st.vectorize(e, w);
-    });
-    // Everything below is recomputed per key block, inside the rk loop.
-    for (Func f : {fast.dot, fast.blockMax, fast.p, fast.blockSum, fast.pv})
-      f.compute_at(fast.state, rk);
-    // The NaN test: vector adds along e, then one vector reduction.
-    vectorizeE([&] { return Stage(accColSum); });
-    forEachWidth([&] { return accColSum.update(); }, [&](Stage st, int w) {
-      st.reorder(e, rn);
-      if (w > 1) st.vectorize(e, w);
-    });
-    forEachWidth([&] { return accSum.update(); }, [&](Stage st, int w) {
-      if (w > 1) st.atomic().vectorize(re, w);
-    });
-    vectorizeE([&] { return Stage(result); });
-    forEachWidth([&] { return result.update(); }, [&](Stage st, int w) {
-      st.reorder(e, rq);
-      if (w > 1) st.vectorize(e, w);
-    });
-  }
-
-  /// QK^T register tile: score_keys_unroll keys x (QB / VW) query vectors
-  /// live in registers across the Dh loop (dotAcc is small, so LLVM keeps it
-  /// in vector registers): 4 x 4 = 16 zmm accumulators by default, 2 x 4 ymm
-  /// on AVX2. The score tile is query-innermost, so the row max, row sum and
-  /// exp are plain vector ops, and it stays in L1 (64 x 64 floats = 16 KB, its
-  /// exp as much; Zen 5 has 48 KB).
-  void scheduleScoreTile() {
-    Var jo("jo"), ji("ji"), io("io"), iv("iv");
-    // With a causal mask bounds inference trims the score tile to the rows
-    // that can see the block; bound_extent keeps the tiles QB rows, so they
-    // unroll and are fixed-size.
-    fast.dot.bound_extent(i, QB).split(jj, jo, ji, scoreKeysUnroll).vectorize(i, VW);
-    fast.dotAcc.compute_at(fast.dot, jo).vectorize(i, VW).unroll(i).unroll(jj);
-    fast.dotAcc.update()
-        .split(i, io, iv, VW)
-        .reorder(iv, io, jj, re)
-        .vectorize(iv)
-        .unroll(io)
-        .unroll(jj);
-    for (Func f : {fast.blockMax, fast.p, fast.blockSum, fast.pv}) f.bound_extent(i, QB);
-    fast.blockMax.vectorize(i, VW);
-    fast.blockMax.update().reorder(i, rj).vectorize(i, VW);
-    fast.p.vectorize(i, VW);
-    fast.blockSum.vectorize(i, VW);
-    fast.blockSum.update().reorder(i, rj).vectorize(i, VW);
-  }
-
-  /// PV register tile: pv_queries_unroll queries x (Dh / w) vectors of e over
-  /// rj, 4 x 4 = 16 zmm at Dh = 64 by default (AVX2: 1 query, Dh = 64 is
-  /// already 8 ymm); with a run-time Dh: pv_queries_unroll x 1 vectors,
-  /// looping over e.
-  void schedulePv() {
-    Var io("io"), ii("ii"), eo("eo"), ev("ev");
-    fast.pvAcc.compute_at(fast.pv, io);
-    forEachWidth([&] { return Stage(fast.pv); }, [&](Stage st, int w) {
-      st.split(i, io, ii, pvQueriesUnroll);
-      if (w > 1) st.vectorize(e, w);
-    });
-    forEachWidth([&] { return Stage(fast.pvAcc); }, [&](Stage st, int w) {
-      if (w > 1) st.vectorize(e, w);
-      st.unroll(i);
-    });
-    forEachWidth([&] { return fast.pvAcc.update(); }, [&](Stage st, int w) {
-      if (w > 1) {
-        st.split(e, eo, ev, w);
-        if (head_dim > 0) st.reorder(ev, eo, i, rj).unroll(eo);
-        else st.reorder(ev, i, rj, eo);
-        st.vectorize(ev);
-      } else {
-        st.reorder(e, i, rj);
-      }
-      st.unroll(i);
-    });
-  }
-
-  /// The exact pass, computed inside the NaN test's if (Halide skips it, and
-  /// its buffers, where the test passes): plain loops vectorised at VW
-  /// (guarded tails, no specialisations, to keep compile time down), no
-  /// register tiles. Its where clause reads a Func, so Halide tests it inside
-  /// the update's loops rather than around them: computing the pass at qb
-  /// tests it once per task. Its key-block loop runs in a parallel loop over
-  /// groups of VW queries: besides using the threads, that puts its code in a
-  /// function of its own. In the task's function, the code of a pass never
-  /// run still cost the fast pass 3% (more spills in its loops, measured).
-  void scheduleExact() {
-    const TailStrategy guard = TailStrategy::GuardWithIf;
-    exact.state.compute_at(result, qb).bound_extent(qb, 1).vectorize(e, VW, guard);
-    // (With a query_block that is not a multiple of 2 VW, one group: the
-    // parallel loop of extent 1 vanishes, and the pass stays in the task.)
-    const int group = QB % VW == 0 && QB >= 2 * VW ? VW : QB;
-    Var qo("qo"), qin("qin");
-    exact.state.update()
-        .split(qi, qo, qin, group)
-        .reorder(e, qin, rk, qo, qb, h, b)
-        .parallel(qo)
-        .vectorize(e, VW, guard);
-    for (Func f : {exact.dotAcc, exact.blockMax, exact.p, exact.blockSum, exact.pvAcc})
-      f.compute_at(exact.state, rk).bound_extent(i, group);
-    exact.dotAcc.vectorize(i, VW);
-    exact.dotAcc.update().reorder(i, re, jj).vectorize(i, VW);
-    exact.blockMax.vectorize(i, VW);
-    exact.blockMax.update().reorder(i, rj).vectorize(i, VW);
-    exact.p.vectorize(i, VW);
-    exact.blockSum.vectorize(i, VW);
-    exact.blockSum.update().reorder(i, rj).vectorize(i, VW);
-    exact.pvAcc.vectorize(e, VW, guard);
-    exact.pvAcc.update().reorder(e, rj, i).vectorize(e, VW, guard);
   }
 };
 

@@ -71,6 +71,41 @@ inline Halide::Expr fastExp(Halide::Expr x) {
   return select(below, 0.0f, p * scale);
 }
 
+/// log(x) for float32 (the attention kernels' log-sum-exp; vectorisable, no
+/// libm call): x = 2^n m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(t),
+/// t = (m - 1) / (m + 1), |t| <= 0.1716, as 2t (1 + t^2/3 + ... + t^8/9)
+/// (truncation 1e-9 relative, a few ulp after rounding); n ln2 in two parts
+/// as in fastExp. Subnormal x is scaled by 2^23 first. Special values on the
+/// bits (fast math may fold float compares): +-0 -> -Inf, +Inf -> +Inf,
+/// NaN -> NaN (the same NaN), x < 0 -> NaN.
+inline Halide::Expr fastLog(Halide::Expr x) {
+  using namespace Halide;
+  Expr bits = reinterpret<int32_t>(x);
+  Expr magnitude = bits & 0x7fffffff;
+  // Subnormal: scale into the normal range (x * 2^23) and take 23 off n.
+  Expr subnormal = bits > 0 && bits < 0x00800000;
+  Expr sbits = select(subnormal, reinterpret<int32_t>(x * 8388608.0f), bits);
+  // n such that m = x / 2^n lies in [sqrt(1/2), sqrt(2)): 0x3f3504f3 = sqrt(1/2).
+  Expr n = (sbits - 0x3f3504f3) >> 23;
+  Expr m = reinterpret<float>(sbits - (n << 23));
+  Expr nf = cast<float>(n - select(subnormal, 23, 0));
+  Expr t = (m - 1.0f) / (m + 1.0f);
+  Expr t2 = t * t;
+  Expr p = 1.0f / 9;
+  p = p * t2 + 1.0f / 7;
+  p = p * t2 + 1.0f / 5;
+  p = p * t2 + 1.0f / 3;
+  p = p * t2 + 1.0f;
+  Expr logm = 2.0f * t * p;
+  Expr value = nf * 0.693359375f + (nf * -2.12194440e-4f + logm);
+  Expr negInf = reinterpret<float>(Expr(int32_t(0xff800000u)));
+  Expr nan = reinterpret<float>(Expr(int32_t(0x7fc00000)));
+  // Order: NaN (either sign) keeps x, then -0 and +0, then negatives, +Inf.
+  return select(magnitude > 0x7f800000, x,
+                select(magnitude == 0, negInf,
+                       select(bits < 0, nan, select(bits == 0x7f800000, x, value))));
+}
+
 /// erf(x) for float32, max abs error ~1e-7 (checked against double erf).
 /// |x| <= 1: x * P(x^2) (degree 6, fit error 1.2e-9).
 /// 1 < |x| < 4: 1 - exp(-x^2) * R(u), R = erfc(x) e^{x^2}, u = (x - 2.5)/1.5,
@@ -109,6 +144,16 @@ inline Halide::Expr accurateErf(Halide::Expr x) {
 /// erf(-Inf) is exactly -1 here, 1 - 1.5e-8 rounding to 1).
 inline Halide::Expr gelu(Halide::Expr x) {
   return 0.5f * x * (1.0f + accurateErf(x * 0.70710678118654752f));
+}
+
+/// GELU's derivative, erf form, as PyTorch's gelu backward computes it:
+/// Phi(x) + x phi(x) = 0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi).
+/// As PyTorch: NaN -> NaN (x phi(x)), +-Inf -> NaN (+-Inf * exp(-Inf) =
+/// +-Inf * 0), and a finite x whose square overflows -> Phi(x) (x * 0).
+inline Halide::Expr geluGrad(Halide::Expr x) {
+  Halide::Expr cdf = 0.5f * (1.0f + accurateErf(x * 0.70710678118654752f));
+  Halide::Expr pdf = 0.39894228040143268f * fastExp(-0.5f * (x * x));
+  return cdf + x * pdf;
 }
 
 }  // namespace loom::halide

@@ -4,6 +4,9 @@
 #include "loom/runtime/HalideParallel.h"
 #include "loom/runtime/Model.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -93,6 +96,12 @@ Status runPlan(Model &model, PlanFunctionId id, Frame &frame) {
     return outOfMemory(describeBytes(total) +
                        " of scratch memory, more than this machine's " +
                        describeBytes(machine));
+  // The training blocks the plan reads and writes, allocated (zeroed) on
+  // first use, before any scratch memory.
+  if (id == PlanFunctionId::train_step || id == PlanFunctionId::apply_gradients)
+    LOOM_RETURN_IF_ERROR(model.ensureGradients());
+  if (id == PlanFunctionId::apply_gradients)
+    LOOM_RETURN_IF_ERROR(model.ensureMoments());
   // This call's own scratch: other calls on the model may be running.
   ArenaPool::Lease arena = model.arenas().acquire();
   Status reserved = arena->reserve(size_t(std::max<uint64_t>(total, 64)));
@@ -128,11 +137,18 @@ View shaped(const Frame *f, void *data, Element element,
 
 int64_t scalar(const Frame *f, int slot) { return f->scalars[slot]; }
 
-View weight(const Frame *f, int id) {
-  const WeightSpec &w = f->model->description().weights[id];
+float real(const Frame *f, int slot) { return float(f->reals[slot]); }
+
+namespace {
+
+/// Weight `id` in its kernel layout inside `block` (the parameters or a
+/// training block), which every block lays out alike.
+View inBlock(const Frame *f, int id, float *block) {
+  const Model &model = *f->model;
+  const WeightSpec &w = model.description().weights[id];
   std::vector<int64_t> shape = w.kernelShape();
-  View v = shaped(f, const_cast<float *>(f->model->weight(id)), Element::f32,
-                  {});
+  View v = shaped(f, block ? block + model.weightOffset(id) : nullptr,
+                  Element::f32, {});
   v.rank = int(shape.size());
   for (int i = 0; i < v.rank; ++i)
     v.extent[i] = shape[i];
@@ -140,6 +156,60 @@ View weight(const Frame *f, int id) {
   if (v.rank == 2)
     v.stride[0] = shape[1];
   return v;
+}
+
+/// Records that a plan asked for a training block the runtime did not
+/// allocate (runPlan allocates them for train_step and apply_gradients).
+/// The Frame is the plan's own (generated code holds it as non-const).
+void missingBlock(const Frame *f, const char *block) {
+  Frame *frame = const_cast<Frame *>(f);
+  if (frame->status.ok())
+    frame->status = Status::internal(
+        std::string("the model's ") + block +
+        " block is not allocated: only train_step and apply_gradients plans "
+        "read the training blocks");
+}
+
+} // namespace
+
+View weight(const Frame *f, int id) {
+  return inBlock(f, id, f->model->parameters());
+}
+
+View gradient(const Frame *f, int id) {
+  float *block = f->model->gradients();
+  if (!block)
+    missingBlock(f, "gradient");
+  return inBlock(f, id, block);
+}
+
+View trainingBlock(const Frame *f, int block) {
+  const Model &model = *f->model;
+  float *data = nullptr;
+  const char *name = "?";
+  switch (TrainingBlock(block)) {
+  case TrainingBlock::parameters:
+    data = model.parameters();
+    name = "parameter";
+    break;
+  case TrainingBlock::gradients:
+    data = model.gradients();
+    name = "gradient";
+    break;
+  case TrainingBlock::first_moment:
+    data = model.firstMoment();
+    name = "Adam first moment";
+    break;
+  case TrainingBlock::second_moment:
+    data = model.secondMoment();
+    name = "Adam second moment";
+    break;
+  }
+  if (!data) {
+    missingBlock(f, name);
+    return View();
+  }
+  return shaped(f, data, Element::f32, {model.parameterCount()});
 }
 
 View positional(const Frame *f) {
@@ -214,6 +284,46 @@ void cacheAppend(Frame *f, const View &rows, const View &cache, int64_t step) {
                     step * cache.stride[1],
                 static_cast<const float *>(rows.data) + b * rows.stride[0],
                 size_t(width) * 4);
+}
+
+void zero(Frame *f, const View &v) {
+  if (!f->status.ok() || !v.data)
+    return;
+  auto *data = static_cast<uint32_t *>(v.data); // f32 and i32: 0 is all zero bits
+  if (v.rank == 0) {
+    *data = 0;
+    return;
+  }
+  // Rows: every index of the outer dims; each row is the last dim.
+  int64_t rows = 1;
+  for (int i = 0; i < v.rank - 1; ++i)
+    rows *= v.extent[i];
+  const int64_t width = v.extent[v.rank - 1], step = v.stride[v.rank - 1];
+  if (rows == 0 || width == 0)
+    return;
+  auto zeroRows = [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t offset = 0;
+      for (int64_t i = v.rank - 2, rest = r; i >= 0; --i) {
+        offset += rest % v.extent[i] * v.stride[i];
+        rest /= v.extent[i];
+      }
+      uint32_t *row = data + offset;
+      if (step == 1)
+        std::memset(row, 0, size_t(width) * 4);
+      else
+        for (int64_t j = 0; j < width; ++j)
+          row[j * step] = 0;
+    }
+  };
+  // Large views (an embedding table's gradient) on the model's threads.
+  if (rows > 1 && rows * width >= (int64_t(1) << 16))
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows),
+                      [&](const tbb::blocked_range<int64_t> &range) {
+                        zeroRows(range.begin(), range.end());
+                      });
+  else
+    zeroRows(0, rows);
 }
 
 namespace {

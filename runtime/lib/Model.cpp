@@ -1,4 +1,4 @@
-//===- Model.cpp - weights, positional table, input checks ----------------===//
+//===- Model.cpp - parameters, positional table, input checks -------------===//
 #include "loom/runtime/Model.h"
 
 #include "loom/runtime/SafetensorsReader.h"
@@ -6,7 +6,10 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -27,28 +30,53 @@ void transpose(const float *src, float *dst, int64_t rows, int64_t cols) {
   });
 }
 
+/// "[i, j]": the index of flat element `i` of a tensor of `shape`.
+std::string indexOf(const std::vector<int64_t> &shape, int64_t i) {
+  std::string index;
+  for (size_t d = shape.size(), rest = size_t(i); d-- > 0;) {
+    index = std::to_string(rest % shape[d]) + (index.empty() ? "" : ", ") + index;
+    rest /= shape[d];
+  }
+  return "[" + index + "]";
+}
+
+} // namespace
+
+std::string formatFloat(float v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", double(v));
+  return buffer;
+}
+
+Status checkTensorValues(const std::string &file, const std::string &name,
+                         const std::vector<int64_t> &shape, const float *data,
+                         bool nonNegative, const char *rule) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  int64_t bad = -1;
+  for (int64_t i = 0; i < n && bad < 0; ++i)
+    if (!std::isfinite(data[i]) || (nonNegative && data[i] < 0))
+      bad = i;
+  if (bad < 0)
+    return Status();
+  float v = data[bad];
+  std::string value = std::isnan(v)    ? "NaN"
+                      : std::isinf(v)  ? (v > 0 ? "+Inf" : "-Inf")
+                                       : formatFloat(v);
+  return Status::badWeights(file + ": tensor '" + name + "' holds " + value +
+                            " at " + indexOf(shape, bad) + "; " + rule);
+}
+
+namespace {
+
 /// Refuses a tensor holding NaN or Inf: every kernel passes NaN on as
 /// PyTorch does, but an attention kernel skips the keys a mask hides, so a
 /// NaN reached only through a hidden key would vanish where PyTorch's
 /// output is NaN. No model is built from such weights.
 Status checkFinite(const char *path, const WeightSpec &w, const float *data) {
-  int64_t n = w.elements();
-  int64_t bad = -1;
-  for (int64_t i = 0; i < n && bad < 0; ++i)
-    if (!std::isfinite(data[i]))
-      bad = i;
-  if (bad < 0)
-    return Status();
-  std::string index;
-  for (size_t d = w.shape.size(), rest = size_t(bad); d-- > 0;) {
-    index = std::to_string(rest % w.shape[d]) + (index.empty() ? "" : ", ") + index;
-    rest /= w.shape[d];
-  }
-  float v = data[bad];
-  return Status::badWeights(
-      std::string("weights file '") + path + "': tensor '" + w.name +
-      "' holds " + (std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf") +
-      " at [" + index + "]; weights must be finite");
+  return checkTensorValues(std::string("weights file '") + path + "'", w.name,
+                           w.shape, data, false, "weights must be finite");
 }
 
 /// The reference's initialisation of one state_dict tensor.
@@ -72,9 +100,27 @@ void initialise(const WeightSpec &w, std::mt19937_64 &rng,
 
 } // namespace
 
+Status FloatBlock::allocate(int64_t count, const char *what) {
+  // aligned_alloc wants a multiple of the alignment.
+  uint64_t bytes = 0;
+  if (count < 0 ||
+      __builtin_mul_overflow(uint64_t(std::max<int64_t>(count, 1)), 4, &bytes) ||
+      bytes > uint64_t(SIZE_MAX) - 63)
+    return Status::outOfMemory(std::string("cannot allocate the ") + what +
+                               " block of " + std::to_string(count) + " floats");
+  size_t rounded = size_t((bytes + 63) / 64 * 64);
+  auto *block = static_cast<float *>(std::aligned_alloc(64, rounded));
+  if (!block)
+    return Status::outOfMemory(std::string("out of memory: cannot allocate the ") +
+                               what + " block (" + std::to_string(rounded) +
+                               " bytes)");
+  std::memset(block, 0, rounded);
+  data_.reset(block);
+  return Status();
+}
+
 Model::Model(const ModelDescription &description, int threads)
-    : description_(description), parallel_(threads),
-      weights_(description.weights.size()) {
+    : description_(description), parallel_(threads) {
   // P[pos, 2i] = sin(pos / 10000^(2i/d)), P[pos, 2i+1] = cos(...), computed
   // in double and rounded, as the reference does.
   const int64_t len = description.info.max_len, d = description.info.d_model;
@@ -87,16 +133,55 @@ Model::Model(const ModelDescription &description, int threads)
     }
 }
 
-void Model::setWeight(int id, const float *stateDict) {
+StatusOr<std::unique_ptr<Model>> Model::create(const ModelDescription &description,
+                                               int threads) {
+  std::unique_ptr<Model> model(new Model(description, threads));
+  int64_t total = 0;
+  for (const WeightSpec &w : description.weights) {
+    model->offsets_.push_back(total);
+    if (__builtin_add_overflow(total, w.elements(), &total))
+      return Status::outOfMemory("model '" + description.name +
+                                 "': its parameters do not fit in 64 bits");
+  }
+  model->parameterCount_ = total;
+  LOOM_RETURN_IF_ERROR(model->parameters_.allocate(total, "parameter"));
+  return model;
+}
+
+void Model::store(int id, const float *stateDict, float *block) {
   const WeightSpec &w = description_.weights[id];
-  std::vector<float> &stored = weights_[id];
-  stored.resize(w.elements());
+  float *stored = block + offsets_[id];
   if (!w.transposed) {
-    std::copy(stateDict, stateDict + w.elements(), stored.begin());
+    std::copy(stateDict, stateDict + w.elements(), stored);
     return;
   }
-  parallel_.run(
-      [&] { transpose(stateDict, stored.data(), w.shape[0], w.shape[1]); });
+  parallel_.run([&] { transpose(stateDict, stored, w.shape[0], w.shape[1]); });
+}
+
+const float *Model::stateDictView(int id, const float *block,
+                                  std::vector<float> &scratch) const {
+  const WeightSpec &w = description_.weights[id];
+  const float *data = block + offsets_[id];
+  if (!w.transposed)
+    return data;
+  // Stored [K, N]: transposing back gives the state_dict's [N, K].
+  scratch.resize(w.elements());
+  parallel_.run([&] { transpose(data, scratch.data(), w.shape[1], w.shape[0]); });
+  return scratch.data();
+}
+
+Status Model::ensure(FloatBlock &block, const char *what) {
+  std::lock_guard<std::mutex> lock(allocation_);
+  if (block.allocated())
+    return Status();
+  return block.allocate(parameterCount_, what);
+}
+
+Status Model::ensureGradients() { return ensure(gradients_, "gradient"); }
+
+Status Model::ensureMoments() {
+  LOOM_RETURN_IF_ERROR(ensure(firstMoment_, "Adam first moment"));
+  return ensure(secondMoment_, "Adam second moment");
 }
 
 StatusOr<std::unique_ptr<Model>> Model::load(const ModelDescription &description,
@@ -112,21 +197,26 @@ StatusOr<std::unique_ptr<Model>> Model::load(const ModelDescription &description
     return reader.status();
   for (const WeightSpec &w : description.weights)
     LOOM_RETURN_IF_ERROR(checkFinite(path, w, reader->f32(w.name)));
-  std::unique_ptr<Model> model(new Model(description, threads));
+  StatusOr<std::unique_ptr<Model>> model = create(description, threads);
+  if (!model.ok())
+    return model;
   for (size_t i = 0; i < description.weights.size(); ++i)
-    model->setWeight(int(i), reader->f32(description.weights[i].name));
+    (*model)->store(int(i), reader->f32(description.weights[i].name),
+                    (*model)->parameters());
   return model;
 }
 
 StatusOr<std::unique_ptr<Model>>
 Model::seeded(const ModelDescription &description, uint64_t seed,
               int threads) {
-  std::unique_ptr<Model> model(new Model(description, threads));
+  StatusOr<std::unique_ptr<Model>> model = create(description, threads);
+  if (!model.ok())
+    return model;
   std::mt19937_64 rng(seed);
   std::vector<float> values;
   for (size_t i = 0; i < description.weights.size(); ++i) {
     initialise(description.weights[i], rng, values);
-    model->setWeight(int(i), values.data());
+    (*model)->store(int(i), values.data(), (*model)->parameters());
   }
   return model;
 }
@@ -135,19 +225,11 @@ Status Model::save(const char *path) const {
   if (!path)
     return Status::invalidArgument("no path to save the weights to");
   SafetensorsWriter writer;
-  std::vector<std::vector<float>> stateDict(description_.weights.size());
+  std::vector<std::vector<float>> scratch(description_.weights.size());
   for (size_t i = 0; i < description_.weights.size(); ++i) {
     const WeightSpec &w = description_.weights[i];
-    const float *data = weights_[i].data();
-    if (w.transposed) {
-      // Stored [K, N]: transposing back gives the state_dict's [N, K].
-      stateDict[i].resize(w.elements());
-      parallel_.run([&] {
-        transpose(data, stateDict[i].data(), w.shape[1], w.shape[0]);
-      });
-      data = stateDict[i].data();
-    }
-    LOOM_RETURN_IF_ERROR(writer.addF32(w.name, w.shape, data));
+    LOOM_RETURN_IF_ERROR(writer.addF32(
+        w.name, w.shape, stateDictView(int(i), parameters(), scratch[i])));
   }
   return writer.write(path);
 }

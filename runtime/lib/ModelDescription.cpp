@@ -85,6 +85,11 @@ void function(ModelDescription *d, int id, PlanFn fn, int64_t arenaRows,
   d->functions[id] = {fn, arenaRows, arenaBytes, rowsUseSource, rowsUseTarget};
 }
 
+void optimizer(ModelDescription *d, double beta1, double beta2,
+               double epsilon) {
+  d->optimizer = {beta1, beta2, epsilon, true};
+}
+
 } // namespace describe
 
 } // namespace loom

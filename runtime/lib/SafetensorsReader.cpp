@@ -334,14 +334,84 @@ private:
   }
 };
 
+/// Collects the string members of the root's "__metadata__" object and
+/// skips everything else (the header was checked when the file was opened).
+class MetadataHandler final : public json::Handler {
+public:
+  std::map<std::string, std::string> entries;
+
+  Status startObject() override { return open(Kind::Object); }
+  Status startArray() override { return open(Kind::Array); }
+  Status endObject() override { return close(); }
+  Status endArray() override { return close(); }
+  Status null() override { return value(Kind::Null); }
+  Status boolean(bool) override { return value(Kind::Boolean); }
+  Status integer(int64_t) override { return value(Kind::Integer); }
+  Status number(double) override { return value(Kind::Number); }
+  Status string(std::string_view text) override {
+    if (inMetadata() && depth_ == 2) {
+      if (entries.size() == kMaxSafetensorsMetadataEntries)
+        return Status::badWeights("\"__metadata__\" has more than " +
+                                  std::to_string(kMaxSafetensorsMetadataEntries) +
+                                  " entries, the limit");
+      entries[key_] = std::string(text);
+    }
+    return Status();
+  }
+  Status key(std::string_view name) override {
+    if (depth_ == 1)
+      rootKey_ = std::string(name);
+    else if (inMetadata() && depth_ == 2)
+      key_ = std::string(name);
+    return Status();
+  }
+
+private:
+  bool inMetadata() const { return rootKey_ == "__metadata__"; }
+  Status value(Kind kind) {
+    if (inMetadata() && depth_ == 2)
+      return notAString(kind);
+    return Status();
+  }
+  Status notAString(Kind kind) {
+    return Status::badWeights("\"__metadata__\" entry '" + key_ + "' is " +
+                              (std::strchr("aeiou", kindName(kind)[0]) ? "an " : "a ") +
+                              kindName(kind) + ", not a string");
+  }
+  Status open(Kind kind) {
+    if (inMetadata() && depth_ == 2)
+      return notAString(kind);
+    ++depth_;
+    return Status();
+  }
+  Status close() {
+    --depth_;
+    return Status();
+  }
+
+  int depth_ = 0; // containers open around the next value
+  std::string rootKey_, key_;
+};
+
 } // namespace
 
-StatusOr<SafetensorsReader> SafetensorsReader::open(const std::string &path) {
+StatusOr<std::map<std::string, std::string>> SafetensorsReader::metadata() const {
+  std::string_view headerText(reinterpret_cast<const char *>(bytes_ + 8), headerLength_);
+  MetadataHandler handler;
+  Status parsed = json::parse(headerText, handler);
+  if (!parsed.ok())
+    return parsed.withPrefix(prefix());
+  return std::move(handler.entries);
+}
+
+StatusOr<SafetensorsReader> SafetensorsReader::open(const std::string &path,
+                                                    const std::string &kind) {
   StatusOr<MappedFile> file = MappedFile::open(path);
   if (!file.ok())
-    return file.status().withPrefix("weights file '" + path + "'");
+    return file.status().withPrefix(kind + " '" + path + "'");
   SafetensorsReader reader;
   reader.path_ = path;
+  reader.kind_ = kind;
   reader.mapping_ = std::move(file).value();
   reader.bytes_ = reader.mapping_.data();
   reader.size_ = reader.mapping_.size();
@@ -349,9 +419,11 @@ StatusOr<SafetensorsReader> SafetensorsReader::open(const std::string &path) {
 }
 
 StatusOr<SafetensorsReader> SafetensorsReader::fromBytes(std::vector<uint8_t> bytes,
-                                                         const std::string &displayName) {
+                                                         const std::string &displayName,
+                                                         const std::string &kind) {
   SafetensorsReader reader;
   reader.path_ = displayName;
+  reader.kind_ = kind;
   reader.ownedBytes_ = std::move(bytes);
   reader.bytes_ = reader.ownedBytes_.data();
   reader.size_ = reader.ownedBytes_.size();
@@ -369,8 +441,10 @@ StatusOr<SafetensorsReader> SafetensorsReader::openChecked(const std::string &pa
   return reader;
 }
 
+std::string SafetensorsReader::prefix() const { return kind_ + " '" + path_ + "'"; }
+
 StatusOr<SafetensorsReader> SafetensorsReader::parse(SafetensorsReader r) {
-  const std::string prefix = "weights file '" + r.path_ + "'";
+  const std::string prefix = r.prefix();
   auto bad = [&](const std::string &message) {
     return Status::badWeights(prefix + ": " + message);
   };
@@ -387,6 +461,7 @@ StatusOr<SafetensorsReader> SafetensorsReader::parse(SafetensorsReader r) {
     return bad("header length " + std::to_string(headerLength) + " exceeds the file size (" +
                std::to_string(r.size_) + " bytes)");
 
+  r.headerLength_ = headerLength;
   r.dataArea_ = r.bytes_ + 8 + headerLength;
   r.dataSize_ = r.size_ - 8 - headerLength;
 
@@ -469,7 +544,7 @@ const float *SafetensorsReader::f32(const std::string &name) const {
 }
 
 Status SafetensorsReader::checkExpected(const std::vector<TensorSpec> &expected) const {
-  const std::string prefix = "weights file '" + path_ + "': ";
+  const std::string prefix = this->prefix() + ": ";
   std::vector<std::string> problems;
   std::set<std::string> expectedNames;
   for (const TensorSpec &spec : expected) {

@@ -83,4 +83,47 @@ loom_status LOOM_FN(generate)(loom_model *handle, int64_t batch,
 }
 #endif
 
+// Training: the architectures with a loss (LOOM_ARCH_TRAINABLE).
+#if LOOM_MODEL_ARCH & LOOM_ARCH_TRAINABLE
+loom_status LOOM_FN(train_step)(loom_model *handle, int64_t batch,
+                                int64_t src_max, const int32_t *src,
+                                const int32_t *src_len, int64_t tgt_max,
+                                const int32_t *tgt, const int32_t *tgt_len,
+                                const int32_t *labels, float lr, float *loss) {
+  return loom::capi::trainStep(handle, batch, src_max, src, src_len, tgt_max,
+                               tgt, tgt_len, labels, lr, loss);
+}
+
+loom_status LOOM_FN(compute_gradients)(loom_model *handle, int64_t batch,
+                                       int64_t src_max, const int32_t *src,
+                                       const int32_t *src_len, int64_t tgt_max,
+                                       const int32_t *tgt,
+                                       const int32_t *tgt_len,
+                                       const int32_t *labels, float *loss) {
+  return loom::capi::computeGradients(handle, batch, src_max, src, src_len,
+                                      tgt_max, tgt, tgt_len, labels, loss);
+}
+
+loom_status LOOM_FN(gradients)(loom_model *handle, float **data,
+                               int64_t *count) {
+  return loom::capi::gradients(handle, data, count);
+}
+
+loom_status LOOM_FN(apply_gradients)(loom_model *handle, float lr) {
+  return loom::capi::applyGradients(handle, lr);
+}
+
+loom_status LOOM_FN(set_dropout_seed)(loom_model *handle, uint64_t seed) {
+  return loom::capi::setDropoutSeed(handle, seed);
+}
+
+loom_status LOOM_FN(save_checkpoint)(loom_model *handle, const char *path) {
+  return loom::capi::saveCheckpoint(handle, path);
+}
+
+loom_status LOOM_FN(load_checkpoint)(loom_model *handle, const char *path) {
+  return loom::capi::loadCheckpoint(handle, path);
+}
+#endif
+
 } // extern "C"

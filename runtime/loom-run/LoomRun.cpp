@@ -10,9 +10,14 @@
 // loom_model_api.h, the definition the libraries' exports follow too; the
 // code that checks and calls is generic over the entries.
 //
+// train_step runs NAME_train_step --steps times on one batch (after
+// NAME_load_checkpoint for --resume, NAME_set_dropout_seed for
+// --dropout-seed); its output is the loss of each step.
+//
 // Exit status: 0 success, 1 error, 2 usage error. Nothing is written unless
-// everything succeeded: every file (--output, --save-weights) is staged and
-// published together at the end, by the rules of OutputFile.h.
+// everything succeeded: every file (--output, --save-weights,
+// --save-checkpoint) is staged and published together at the end, by the
+// rules of OutputFile.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,8 +89,8 @@ bool parseArch(const char *name, Arch &arch) {
 
 /// Where an input goes in the C call. Forward takes (src, src_len, tgt,
 /// tgt_len) with unused ones NULL; translate/generate take (in, in_len), which
-/// are the Src and SrcLen slots.
-enum class Slot { Src, SrcLen, Tgt, TgtLen };
+/// are the Src and SrcLen slots; train_step takes forward's and labels.
+enum class Slot { Src, SrcLen, Tgt, TgtLen, Labels };
 enum class Vocab { None, Src, Tgt };
 
 struct InputSpec {
@@ -93,7 +98,9 @@ struct InputSpec {
   Slot slot;
   Vocab vocab;     // token inputs: the vocabulary their ids index
   const char *dim; // token inputs: the name of the sequence dimension (S, T, P)
-  bool isTokens() const { return slot == Slot::Src || slot == Slot::Tgt; }
+  /// [B, dim] arrays of token ids (labels included); the others are [B].
+  bool isTokens() const { return slot == Slot::Src || slot == Slot::Tgt || isLabels(); }
+  bool isLabels() const { return slot == Slot::Labels; }
 };
 
 constexpr InputSpec kSrc{"src", Slot::Src, Vocab::Src, "S"};
@@ -102,18 +109,19 @@ constexpr InputSpec kTgt{"tgt", Slot::Tgt, Vocab::Tgt, "T"};
 constexpr InputSpec kTgtLen{"tgt_len", Slot::TgtLen, Vocab::None, nullptr};
 constexpr InputSpec kPrompt{"prompt", Slot::Src, Vocab::Tgt, "P"};
 constexpr InputSpec kPromptLen{"prompt_len", Slot::SrcLen, Vocab::None, nullptr};
+constexpr InputSpec kLabels{"labels", Slot::Labels, Vocab::Tgt, "T"};
 
 /// How a function is called, i.e. which function-pointer type its symbol has.
 enum class Signature {
   Forward,  // loom_forward_fn: float output
   Decode,   // loom_translate_fn / loom_generate_fn: int32 tokens [B, max_new]
-  TrainStep // not exported by this build's libraries yet: refused
+  TrainStep // loom_train_step_fn, --steps times: float loss [steps]
 };
 static_assert(std::is_same_v<loom_translate_fn, loom_generate_fn>,
               "translate and generate are called alike");
 
 /// The output's shape, from the batch, the sequence sizes and the model.
-enum class OutputShape { BatchTgtVocab, BatchSrcDModel, BatchMaxNew };
+enum class OutputShape { BatchTgtVocab, BatchSrcDModel, BatchMaxNew, Steps };
 
 /// How --max-new is bounded by max_len.
 enum class MaxNewLimit { None, MaxLen, MaxLenMinusInput };
@@ -129,7 +137,8 @@ struct FunctionEntry {
 };
 
 const InputSpec *inputNamed(const std::string &name) {
-  for (const InputSpec *spec : {&kSrc, &kSrcLen, &kTgt, &kTgtLen, &kPrompt, &kPromptLen})
+  for (const InputSpec *spec :
+       {&kSrc, &kSrcLen, &kTgt, &kTgtLen, &kPrompt, &kPromptLen, &kLabels})
     if (name == spec->name)
       return spec;
   return nullptr;
@@ -143,7 +152,8 @@ FunctionEntry entryFor(const char *function, int arch, const char *inputs,
   e.function = function;
   e.arch = Arch(arch);
   bool forward = e.function == "forward";
-  e.signature = forward ? Signature::Forward : Signature::Decode;
+  bool training = e.function == "train_step";
+  e.signature = forward ? Signature::Forward : training ? Signature::TrainStep : Signature::Decode;
   std::string list = inputs;
   for (size_t start = 0; start < list.size();) {
     size_t end = std::min(list.find(' ', start), list.size());
@@ -156,8 +166,9 @@ FunctionEntry entryFor(const char *function, int arch, const char *inputs,
   e.outputName = out.substr(0, out.find(' '));
   e.outputShape = e.outputName == "logits"   ? OutputShape::BatchTgtVocab
                   : e.outputName == "hidden" ? OutputShape::BatchSrcDModel
+                  : training                 ? OutputShape::Steps
                                              : OutputShape::BatchMaxNew;
-  e.maxNewLimit = forward ? MaxNewLimit::None
+  e.maxNewLimit = forward || training ? MaxNewLimit::None
                   : e.function == "generate" ? MaxNewLimit::MaxLenMinusInput
                                              : MaxNewLimit::MaxLen;
   return e;
@@ -169,11 +180,6 @@ const std::vector<FunctionEntry> &functionTable() {
 #define LOOM_RUN_ENTRY(fn, arch, inputs, output) t.push_back(entryFor(#fn, arch, inputs, output));
     LOOM_API_CALLS(LOOM_RUN_ENTRY)
 #undef LOOM_RUN_ENTRY
-    // Training comes with a later issue: the libraries do not export
-    // NAME_train_step yet, so it is known (INTERFACES.md) but refused.
-    for (Arch arch : {Arch::EncoderDecoder, Arch::Decoder})
-      t.push_back({"train_step", arch, Signature::TrainStep, {}, "loss",
-                   OutputShape::BatchMaxNew, MaxNewLimit::None});
     return t;
   }();
   return table;
@@ -225,6 +231,10 @@ struct Module {
   loom_last_error_fn lastError = nullptr;
   loom_save_weights_fn saveWeights = nullptr;
   void *function = nullptr; // NAME_<function>, of the entry's Signature
+  // train_step's companions (resolved with it):
+  loom_set_dropout_seed_fn setDropoutSeed = nullptr;
+  loom_save_checkpoint_fn saveCheckpoint = nullptr;
+  loom_load_checkpoint_fn loadCheckpoint = nullptr;
 
   /// "NAME_last_error()", or a fallback when the library gives no message.
   std::string errorOf(const char *call, loom_status status) const {
@@ -241,6 +251,19 @@ bool isCIdentifier(const std::string &s) {
     return false;
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
+}
+
+/// NAME_<suffixName> into `slot` (a function pointer).
+template <typename Slot>
+Status resolveSymbol(const Module &module, const std::string &suffixName, Slot &slot) {
+  std::string symbol = module.name + "_" + suffixName;
+  dlerror();
+  void *address = dlsym(module.handle, symbol.c_str());
+  if (!address)
+    return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
+                                   module.name + "': it has no symbol '" + symbol + "'");
+  slot = reinterpret_cast<Slot>(address);
+  return Status();
 }
 
 Status openModule(const std::string &path, Module &module) {
@@ -276,15 +299,8 @@ Status openModule(const std::string &path, Module &module) {
                                    (why ? why : "unknown dlopen error"));
   }
 
-  auto resolve = [&](const char *suffixName, auto &slot) -> Status {
-    std::string symbol = module.name + "_" + suffixName;
-    dlerror();
-    void *address = dlsym(module.handle, symbol.c_str());
-    if (!address)
-      return Status::invalidArgument("module '" + path + "' is not a Loom library for model '" +
-                                     module.name + "': it has no symbol '" + symbol + "'");
-    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(address);
-    return Status();
+  auto resolve = [&](const char *suffixName, auto &slot) {
+    return resolveSymbol(module, suffixName, slot);
   };
   LOOM_RETURN_IF_ERROR(resolve("info", module.info));
   LOOM_RETURN_IF_ERROR(resolve("last_error", module.lastError));
@@ -396,6 +412,42 @@ int64_t vocabSize(const loom_model_info &info, Vocab vocab) {
 
 const char *vocabName(Vocab vocab) { return vocab == Vocab::Src ? "src_vocab" : "tgt_vocab"; }
 
+/// labels [B, T]: T as tgt's, target token ids (pad_id included), not all
+/// pad_id. (Checked after tgt, which comes first in every call.)
+Status checkLabels(const std::vector<Input> &inputs, size_t index, const loom_model_info &info) {
+  const Input &labels = inputs[index];
+  std::string what = describeInput(index, *labels.spec);
+  auto tgt = std::find_if(inputs.begin(), inputs.end(),
+                          [](const Input &in) { return in.spec->slot == Slot::Tgt; });
+  if (tgt == inputs.end())
+    return Status::internal(what + ": no tgt input for these labels");
+  std::string tgtWhat = describeInput(size_t(tgt - inputs.begin()), *tgt->spec);
+  if (labels.shape[1] != tgt->shape[1])
+    return Status::invalidArgument(what + ": T = " + std::to_string(labels.shape[1]) +
+                                   " (shape " + formatShape(labels.shape) + ") disagrees with " +
+                                   tgtWhat + " (T = " + std::to_string(tgt->shape[1]) +
+                                   "); labels are [B, T], one per target position");
+  const int64_t vocab = info.tgt_vocab;
+  bool anyLabel = false;
+  for (size_t k = 0; k < labels.values.size(); ++k) {
+    int32_t label = labels.values[k];
+    if (label < 0 || label >= vocab)
+      return Status::invalidArgument(what + ": label " + std::to_string(label) + " at " +
+                                     position(labels.shape, int64_t(k)) +
+                                     " is out of range [0, " + std::to_string(vocab) +
+                                     ") (tgt_vocab = " + std::to_string(vocab) +
+                                     "; pad_id = " + std::to_string(info.pad_id) +
+                                     " marks a position without a loss)");
+    anyLabel = anyLabel || label != info.pad_id;
+  }
+  if (!anyLabel)
+    return Status::invalidArgument(what + ": every label is pad_id (" +
+                                   std::to_string(info.pad_id) +
+                                   "): the mean loss is undefined (a row of pad_id is fine, "
+                                   "a whole batch is not)");
+  return Status();
+}
+
 /// The cross-input checks: batch sizes agree, 1 <= S <= max_len, token ids in
 /// the vocabulary (padding positions included), 1 <= length <= S.
 Status checkInputs(const std::vector<Input> &inputs, const loom_model_info &info,
@@ -415,6 +467,10 @@ Status checkInputs(const std::vector<Input> &inputs, const loom_model_info &info
     const Input &input = inputs[i];
     const InputSpec &spec = *input.spec;
     std::string what = describeInput(i, spec);
+    if (spec.isLabels()) {
+      LOOM_RETURN_IF_ERROR(checkLabels(inputs, i, info));
+      continue;
+    }
     if (spec.isTokens()) {
       int64_t length = input.shape[1];
       if (length == 0)
@@ -463,13 +519,19 @@ struct CallArgs {
   int64_t batch = 0;
   int64_t srcMax = 0, tgtMax = 0;
   const int32_t *src = nullptr, *srcLen = nullptr, *tgt = nullptr, *tgtLen = nullptr;
+  const int32_t *labels = nullptr;
   int64_t maxNew = 0;
+  // train_step:
+  int64_t steps = 0;
+  float lr = 0;
 };
 
-CallArgs callArgs(const std::vector<Input> &inputs, int64_t maxNew) {
+CallArgs callArgs(const RunOptions &options, const std::vector<Input> &inputs, int64_t maxNew) {
   CallArgs args;
   args.batch = inputs[0].shape[0];
   args.maxNew = maxNew;
+  args.steps = options.steps.value_or(1);
+  args.lr = options.lr.value_or(kDefaultLearningRate);
   for (const Input &input : inputs) {
     switch (input.spec->slot) {
     case Slot::Src:
@@ -486,6 +548,9 @@ CallArgs callArgs(const std::vector<Input> &inputs, int64_t maxNew) {
     case Slot::TgtLen:
       args.tgtLen = input.values.data();
       break;
+    case Slot::Labels:
+      args.labels = input.values.data();
+      break;
     }
   }
   return args;
@@ -500,11 +565,17 @@ std::vector<int64_t> outputShape(const FunctionEntry &entry, const CallArgs &arg
     return {args.batch, args.srcMax, info.d_model};
   case OutputShape::BatchMaxNew:
     return {args.batch, args.maxNew};
+  case OutputShape::Steps:
+    return {args.steps};
   }
   return {};
 }
 
-/// The output buffer: float32 (forward) or int32 (tokens).
+/// Whether the function's output is float32 (logits, hidden states, losses)
+/// rather than int32 tokens.
+bool floatOutput(const FunctionEntry &entry) { return entry.signature != Signature::Decode; }
+
+/// The output buffer: float32 (forward, train_step) or int32 (tokens).
 struct Output {
   std::unique_ptr<float[]> f32;
   std::unique_ptr<int32_t[]> i32;
@@ -523,7 +594,7 @@ Status allocateOutput(const FunctionEntry &entry, const std::vector<int64_t> &sh
     // Left uninitialised: the library writes every element or fails, and
     // pages never written cost nothing when it refuses a size up front
     // (an output of 2^31 elements or more, which its kernels cannot index).
-    if (entry.signature == Signature::Forward)
+    if (floatOutput(entry))
       output.f32.reset(new float[size_t(elements)]);
     else
       output.i32.reset(new int32_t[size_t(elements)]);
@@ -548,7 +619,16 @@ Status runFunction(const Module &module, loom_model *model, const FunctionEntry 
         model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.get());
     break;
   case Signature::TrainStep:
-    return Status::internal("train_step cannot be called in this build");
+    for (int64_t k = 0; k < a.steps; ++k) {
+      status = reinterpret_cast<loom_train_step_fn>(module.function)(
+          model, a.batch, a.srcMax, a.src, a.srcLen, a.tgtMax, a.tgt, a.tgtLen, a.labels, a.lr,
+          &output.f32[size_t(k)]);
+      if (status != LOOM_OK)
+        return Status(status, "train_step (step " + std::to_string(k + 1) + " of --steps=" +
+                                  std::to_string(a.steps) + "): " +
+                                  module.errorOf(entry.function.c_str(), status));
+    }
+    return Status();
   }
   if (status != LOOM_OK)
     return Status(status, module.errorOf(entry.function.c_str(), status));
@@ -605,7 +685,7 @@ Status findFunction(const RunOptions &options, Module &module, Arch arch,
   if (!entry) {
     std::vector<std::string> available;
     for (const FunctionEntry &e : functionTable())
-      if (e.arch == arch && e.signature != Signature::TrainStep)
+      if (e.arch == arch)
         available.push_back(e.function);
     return Status::invalidArgument("function '" + options.function +
                                    "' does not exist for architecture '" + archName(arch) +
@@ -617,29 +697,43 @@ Status findFunction(const RunOptions &options, Module &module, Arch arch,
   if (!module.function)
     return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
                                    module.name + "': it has no symbol '" + functionSymbol + "'");
+  if (entry->signature == Signature::TrainStep) {
+    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "set_dropout_seed", module.setDropoutSeed));
+    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "save_checkpoint", module.saveCheckpoint));
+    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "load_checkpoint", module.loadCheckpoint));
+  }
   return Status();
 }
 
 /// Refuses, before any work, a file the run could not write in the end: a
 /// target that is a FIFO, a directory, a device, one not writable, or in a
 /// missing directory (the same checks OutputFile makes when it writes), and
-/// --output and --save-weights naming one file.
+/// two of --output, --save-weights and --save-checkpoint naming one file.
 Status checkOutputTargets(const RunOptions &options, const FunctionEntry &entry) {
-  std::string outputTarget;
-  if (!options.outputPaths.empty()) {
-    StatusOr<std::string> target = checkOutputTarget(options.outputPaths[0]);
+  struct Target {
+    std::string flag, what, resolved;
+  };
+  std::vector<Target> targets;
+  auto check = [&](const std::string &path, const std::string &flag,
+                   const std::string &what) -> Status {
+    StatusOr<std::string> target = checkOutputTarget(path);
     if (!target.ok())
-      return target.status().withPrefix("output '" + entry.outputName + "'");
-    outputTarget = *target;
-  }
-  if (options.saveWeightsPath) {
-    StatusOr<std::string> target = checkOutputTarget(*options.saveWeightsPath);
-    if (!target.ok())
-      return target.status().withPrefix("--save-weights");
-    if (*target == outputTarget)
-      return Status::invalidArgument("--output and --save-weights name the same file '" +
-                                     *target + "'");
-  }
+      return target.status().withPrefix(what);
+    for (const Target &other : targets)
+      if (other.resolved == *target)
+        return Status::invalidArgument(other.flag + " and " + flag + " name the same file '" +
+                                       *target + "'");
+    targets.push_back({flag, what, *target});
+    return Status();
+  };
+  if (!options.outputPaths.empty())
+    LOOM_RETURN_IF_ERROR(
+        check(options.outputPaths[0], "--output", "output '" + entry.outputName + "'"));
+  if (options.saveWeightsPath)
+    LOOM_RETURN_IF_ERROR(check(*options.saveWeightsPath, "--save-weights", "--save-weights"));
+  if (options.saveCheckpointPath)
+    LOOM_RETURN_IF_ERROR(
+        check(*options.saveCheckpointPath, "--save-checkpoint", "--save-checkpoint"));
   return Status();
 }
 
@@ -692,7 +786,8 @@ Status chooseMaxNew(const RunOptions &options, const FunctionEntry &entry,
   return Status();
 }
 
-/// NAME_create or NAME_create_seeded, with --threads.
+/// NAME_create or NAME_create_seeded, with --threads; for train_step, then
+/// --resume (NAME_load_checkpoint) and --dropout-seed.
 Status createModel(const RunOptions &options, const Module &module, ModelPtr &model) {
   // The library bounds the thread count (ParallelContext::threadsFor); say so
   // when it will use fewer than asked for.
@@ -703,15 +798,26 @@ Status createModel(const RunOptions &options, const Module &module, ModelPtr &mo
                  "use; using %d\n",
                  options.threads, threads, threads);
   loom_model *raw = nullptr;
+  // --resume: any weights do, the checkpoint replaces them (seed 0 is cheap).
   loom_status status = options.weightsPath
                            ? module.create(options.weightsPath->c_str(), options.threads, &raw)
-                           : module.createSeeded(*options.seed, options.threads, &raw);
+                           : module.createSeeded(options.seed.value_or(0), options.threads, &raw);
   model = ModelPtr(raw, ModelDeleter{module.free});
   const char *createCall = options.weightsPath ? "create" : "create_seeded";
   if (status != LOOM_OK)
     return Status(status, module.errorOf(createCall, status));
   if (!model)
     return Status::internal(module.name + "_" + createCall + " returned no model");
+  if (options.resumePath) {
+    status = module.loadCheckpoint(model.get(), options.resumePath->c_str());
+    if (status != LOOM_OK)
+      return Status(status, "--resume: " + module.errorOf("load_checkpoint", status));
+  }
+  if (options.dropoutSeed) {
+    status = module.setDropoutSeed(model.get(), *options.dropoutSeed);
+    if (status != LOOM_OK)
+      return Status(status, "--dropout-seed: " + module.errorOf("set_dropout_seed", status));
+  }
   return Status();
 }
 
@@ -737,7 +843,8 @@ Status timeRepeats(const RunOptions &options, const Module &module, loom_model *
 }
 
 /// Writes every file the run produces, or none: each is staged as an
-/// OutputFile (a temporary file next to its target) and they are published
+/// OutputFile (a temporary file next to its target; the library writes
+/// --save-weights and --save-checkpoint over theirs) and they are published
 /// together only once all are complete. (Writing --save-weights first and
 /// then failing on --output used to leave new weights behind.) Without
 /// --output the output's summary goes to stdout.
@@ -759,7 +866,19 @@ Status writeResults(const RunOptions &options, const Module &module, loom_model 
                                 module.errorOf("save_weights", status));
     staged.push_back(std::move(file).value());
   }
-  bool forward = entry.signature == Signature::Forward;
+  if (options.saveCheckpointPath) {
+    const std::string &path = *options.saveCheckpointPath;
+    StatusOr<OutputFile> file = OutputFile::create(path);
+    if (!file.ok())
+      return file.status().withPrefix("--save-checkpoint");
+    LOOM_RETURN_IF_ERROR(file->close());
+    loom_status status = module.saveCheckpoint(model, file->temporaryPath().c_str());
+    if (status != LOOM_OK)
+      return Status(status, "--save-checkpoint '" + path + "': " +
+                                module.errorOf("save_checkpoint", status));
+    staged.push_back(std::move(file).value());
+  }
+  bool forward = floatOutput(entry);
   const char *dtype = forward ? "float32" : "int32";
   if (!options.outputPaths.empty()) {
     const std::string &path = options.outputPaths[0];
@@ -807,7 +926,7 @@ Status run(const RunOptions &options) {
   LOOM_RETURN_IF_ERROR(readInputs(options, *entry, *info, module, arch, inputs));
   int64_t maxNew = 0;
   LOOM_RETURN_IF_ERROR(chooseMaxNew(options, *entry, inputs, *info, module.name, maxNew));
-  CallArgs args = callArgs(inputs, maxNew);
+  CallArgs args = callArgs(options, inputs, maxNew);
   std::vector<int64_t> shape = outputShape(*entry, args, *info);
   Output output;
   LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, output));
@@ -825,22 +944,33 @@ int usageError(const std::string &message) {
   return kExitUsage;
 }
 
-/// Command-line checks that need the function table but not the module.
+/// Command-line checks that need the function table but not the module:
+/// the function exists, and every flag given applies to it.
 int checkFunctionOptions(const RunOptions &options) {
   std::vector<const FunctionEntry *> entries = entriesOf(options.function);
   if (entries.empty())
     return usageError("unknown function '" + options.function +
                       "'; expected one of: " + joined(knownFunctions()));
-  if (entries[0]->signature == Signature::TrainStep) {
-    std::fprintf(stderr,
-                 "loom-run: error: function '%s': training is not available in this build "
-                 "yet (libraries do not export NAME_train_step)\n",
-                 options.function.c_str());
-    return kExitError;
-  }
-  if (options.maxNew && entries[0]->signature != Signature::Decode)
+  Signature signature = entries[0]->signature;
+  if (options.maxNew && signature != Signature::Decode)
     return usageError("--max-new applies only to translate and generate, not to '" +
                       options.function + "'");
+  if (signature == Signature::TrainStep) {
+    if (options.repeat > 0)
+      return usageError("--repeat does not apply to train_step: every step changes the "
+                        "model (use --steps=K to run K steps)");
+    return kExitOk;
+  }
+  const std::pair<bool, const char *> trainingFlags[] = {
+      {options.lr.has_value(), "--lr"},
+      {options.steps.has_value(), "--steps"},
+      {options.dropoutSeed.has_value(), "--dropout-seed"},
+      {options.resumePath.has_value(), "--resume"},
+      {options.saveCheckpointPath.has_value(), "--save-checkpoint"}};
+  for (const auto &[given, flag] : trainingFlags)
+    if (given)
+      return usageError(std::string(flag) + " applies only to train_step, not to '" +
+                        options.function + "'");
   return kExitOk;
 }
 

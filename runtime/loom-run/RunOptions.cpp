@@ -3,7 +3,11 @@
 #include "RunOptions.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstddef>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace loom::run {
@@ -11,7 +15,8 @@ namespace loom::run {
 namespace {
 
 enum class Flag {
-  Help, Module, Weights, Seed, Function, Input, Output, Threads, Repeat, MaxNew, SaveWeights
+  Help, Module, Weights, Seed, Function, Input, Output, Threads, Repeat, MaxNew, SaveWeights,
+  LearningRate, Steps, SaveCheckpoint, Resume, DropoutSeed
 };
 
 struct FlagInfo {
@@ -33,6 +38,11 @@ constexpr FlagInfo kFlags[] = {
     {"repeat", Flag::Repeat, true, false},
     {"max-new", Flag::MaxNew, true, false},
     {"save-weights", Flag::SaveWeights, true, false},
+    {"lr", Flag::LearningRate, true, false},
+    {"steps", Flag::Steps, true, false},
+    {"save-checkpoint", Flag::SaveCheckpoint, true, false},
+    {"resume", Flag::Resume, true, false},
+    {"dropout-seed", Flag::DropoutSeed, true, false},
 };
 
 size_t editDistance(const std::string &a, const std::string &b) {
@@ -97,6 +107,28 @@ bool parseCount(const std::string &flag, const std::string &text, int64_t min, i
     return false;
   }
   value = int64_t(v);
+  return true;
+}
+
+/// --lr: a decimal number (no hex, no inf or nan), finite as a float, >= 0.
+bool parseLearningRate(const std::string &text, float &value, std::string &error) {
+  error = "--lr='" + text + "': expected a learning rate, a finite number >= 0 (e.g. 1e-3)";
+  if (text.empty() || text.size() > 64)
+    return false;
+  for (char c : text)
+    if (!std::strchr("0123456789.eE+-", c))
+      return false;
+  errno = 0;
+  char *end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) || v < 0)
+    return false;
+  if (float(v) > std::numeric_limits<float>::max()) {
+    error = "--lr='" + text + "': larger than a float can hold";
+    return false;
+  }
+  value = float(v);
+  error.clear();
   return true;
 }
 
@@ -215,6 +247,33 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
     case Flag::SaveWeights:
       options.saveWeightsPath = value;
       break;
+    case Flag::LearningRate: {
+      float lr = 0;
+      if (!parseLearningRate(value, lr, error))
+        return false;
+      options.lr = lr;
+      break;
+    }
+    case Flag::Steps:
+      if (!parseCount(name, value, 1, count, error))
+        return false;
+      options.steps = count;
+      break;
+    case Flag::SaveCheckpoint:
+      options.saveCheckpointPath = value;
+      break;
+    case Flag::Resume:
+      options.resumePath = value;
+      break;
+    case Flag::DropoutSeed: {
+      uint64_t seed = 0;
+      if (!parseUnsigned(value, std::numeric_limits<uint64_t>::max(), seed)) {
+        error = "--dropout-seed='" + value + "': expected an integer in [0, 2^64)";
+        return false;
+      }
+      options.dropoutSeed = seed;
+      break;
+    }
     }
   }
   if (options.help)
@@ -226,7 +285,13 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
     return false;
   }
   if (options.function.empty()) {
-    error = "missing --function=forward|translate|generate";
+    error = "missing --function=forward|translate|generate|train_step";
+    return false;
+  }
+  if (options.resumePath && (options.weightsPath || options.seed)) {
+    error = std::string("--resume and ") + (options.weightsPath ? "--weights" : "--seed") +
+            " exclude each other (--resume loads the weights, with Adam's state, from the "
+            "checkpoint)";
     return false;
   }
   if (options.weightsPath && options.seed) {
@@ -234,8 +299,9 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
             "in the library)";
     return false;
   }
-  if (!options.weightsPath && !options.seed) {
-    error = "missing --weights=W.safetensors or --seed=N (the model needs weights)";
+  if (!options.weightsPath && !options.seed && !options.resumePath) {
+    error = "missing --weights=W.safetensors or --seed=N (the model needs weights; "
+            "train_step may --resume=CKPT instead)";
     return false;
   }
   if (options.outputPaths.size() > 1) {
@@ -248,8 +314,10 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
 
 std::string usageText() {
   return R"(USAGE: loom-run --module=DIR/lib<name>.so (--weights=W.safetensors | --seed=N)
-                --function=forward|translate|generate --input=@a.npy ...
+                --function=forward|translate|generate|train_step --input=@a.npy ...
                 [--output=@out.npy] [options]
+       loom-run --module=DIR/lib<name>.so --resume=CKPT --function=train_step
+                --input=@a.npy ... [options]
 
 Runs a model compiled by loomc through its C API (loom_model_api.h).
 
@@ -257,7 +325,8 @@ Flags (both --flag=value and --flag value work):
   --module=PATH         the compiled model, lib<name>.so
   --weights=PATH        safetensors weights to load
   --seed=N              initialise the weights in the library instead (N >= 0)
-  --function=NAME       forward, translate (encoder_decoder) or generate (decoder)
+  --function=NAME       forward, translate (encoder_decoder), generate (decoder)
+                        or train_step (encoder_decoder, decoder)
   --input=@PATH         an int32 or int64 .npy file; one per input, in order
   --output=@PATH        write the output as .npy (at most once); without it a
                         summary of the output is printed on stdout
@@ -265,16 +334,37 @@ Flags (both --flag=value and --flag value work):
                         the cores this process may use is lowered to that
                         number, with a note on stderr
   --repeat=N            run N more times after the first and print
-                        'time_ms median=X min=Y max=Z' on stderr
+                        'time_ms median=X min=Y max=Z' on stderr (not for
+                        train_step, whose every step changes the model)
   --max-new=N           tokens to produce (translate, generate; default 16, or
                         fewer where max_len allows fewer)
-  --save-weights=PATH   write the weights as safetensors after the run
+  --save-weights=PATH   write the weights as safetensors after the run (after
+                        the last step of train_step)
   --help, -h            print this text
 
-Files written (--output, --save-weights) appear only if the whole run
-succeeds, each replaced atomically. A target that exists and is not a regular
-file (a directory, a FIFO, a device) is refused and left untouched; a
-symbolic link is written through (the file it names is replaced, the link
+Training (train_step only; these flags are refused for other functions):
+  --lr=X                Adam's learning rate, a finite number >= 0 (default
+                        0.001, as the reference's)
+  --steps=K             training steps on the same batch (K >= 1, default 1);
+                        the output is the loss of each step, float32 [K]
+  --dropout-seed=N      the seed of the dropout masks (N >= 0; default 0, or
+                        the checkpoint's with --resume, which N replaces)
+  --resume=CKPT         start from a training checkpoint: weights, Adam's
+                        moments, step count and dropout seed (instead of
+                        --weights or --seed, which it excludes)
+  --save-checkpoint=PATH
+                        write a training checkpoint after the last step
+                        (safetensors: the weights, adam.m.<name> and
+                        adam.v.<name>, and the model name, step count and
+                        dropout seed in __metadata__)
+Each step is one Adam update (torch.optim.Adam with the spec's adam_beta1,
+adam_beta2 and adam_eps); without --resume, Adam's state starts at zero. A
+loss that is not finite stops the run with an error naming the step.
+
+Files written (--output, --save-weights, --save-checkpoint) appear only if the
+whole run succeeds, each replaced atomically. A target that exists and is not
+a regular file (a directory, a FIFO, a device) is refused and left untouched;
+a symbolic link is written through (the file it names is replaced, the link
 stays); an existing file keeps its permissions.
 
 Inputs by function and architecture (numbered from 0 in messages):
@@ -284,8 +374,14 @@ Inputs by function and architecture (numbered from 0 in messages):
   forward    decoder          tgt [B,T], tgt_len [B] -> logits float32 [B,T,tgt_vocab]
   translate  encoder_decoder  src [B,S], src_len [B] -> tokens int32 [B,max_new]
   generate   decoder          prompt [B,P], prompt_len [B] -> tokens int32 [B,max_new]
+  train_step encoder_decoder  src [B,S], src_len [B], tgt [B,T], tgt_len [B],
+                              labels [B,T] -> loss float32 [K]
+  train_step decoder          tgt [B,T], tgt_len [B], labels [B,T] -> loss float32 [K]
 Lengths are in [1, S]; token ids in [0, vocab), padding positions included;
 S, T <= max_len; translate needs max_new <= max_len, generate P + max_new <= max_len.
+Labels are target token ids in [0, tgt_vocab); a label equal to pad_id has no
+loss (the loss is the mean over the others, with the spec's label smoothing);
+a row of pad_id is fine, a batch of nothing but pad_id is refused.
 
 Exit status: 0 on success, 1 on an error, 2 on a usage error.
 )";

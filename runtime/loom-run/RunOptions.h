@@ -29,9 +29,17 @@ struct RunOptions {
   int repeat = 0;                       // extra timed runs after the first
   std::optional<int64_t> maxNew;        // translate/generate; default kDefaultMaxNew
   std::optional<std::string> saveWeightsPath;
+  // train_step only (checked once the function is known):
+  std::optional<float> lr;                         // default kDefaultLearningRate
+  std::optional<int64_t> steps;                    // default 1
+  std::optional<std::string> saveCheckpointPath;   // after the last step
+  std::optional<std::string> resumePath;           // weights and Adam state
+  std::optional<uint64_t> dropoutSeed;             // replaces the checkpoint's
 };
 
 constexpr int64_t kDefaultMaxNew = 16;
+/// train_step's --lr when none is given (the reference's default).
+constexpr float kDefaultLearningRate = 1e-3f;
 
 /// Parses argv[1..argc). On a usage error returns false and sets `error` to the
 /// message (without the "loom-run: error: " prefix).

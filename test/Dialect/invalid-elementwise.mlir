@@ -1,7 +1,7 @@
 // RUN: loom-opt %s -split-input-file -verify-diagnostics
 
 func.func @mismatch(%a: tensor<?x?x8xf32>, %b: tensor<?x?x4xf32>) {
-  // expected-error @+1 {{requires the same type for all operands and results}}
+  // expected-error @+1 {{all of {lhs, rhs, result} have same type}}
   %c = "loom.add"(%a, %b) : (tensor<?x?x8xf32>, tensor<?x?x4xf32>) -> tensor<?x?x8xf32>
   return
 }

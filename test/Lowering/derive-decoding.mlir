@@ -25,9 +25,9 @@ func.func @forward(%src: !src {loom.input = "src"}, %src_len: !len {loom.input =
   %mem = loom_kernel.alloc : !xs
   loom_kernel.embed %table[%src] + %pe into %mem {scale = 1.0 : f32} : !loom_kernel.buffer<[5, 8], f32>, !src, !loom_kernel.buffer<[6, 8], f32>, !xs
   %wkv = loom_kernel.columns %w {offset = 8 : i64, width = 16 : i64} : !loom_kernel.buffer<[8, 24], f32> -> !loom_kernel.buffer<[8, 16], f32, row_stride = 24>
-  %bkv = loom_kernel.columns %b {offset = 8 : i64, width = 16 : i64} : !loom_kernel.buffer<[24], f32> -> !loom_kernel.buffer<[16], f32, row_stride = 24>
+  %bkv = loom_kernel.columns %b {offset = 8 : i64, width = 16 : i64} : !loom_kernel.buffer<[24], f32> -> !loom_kernel.buffer<[16], f32>
   %kv = loom_kernel.alloc : !loom_kernel.buffer<[B, S, 16], f32>
-  loom_kernel.linear %mem, %wkv, %bkv into %kv {activation = #loom_kernel.activation<none>} : !xs, !loom_kernel.buffer<[8, 16], f32, row_stride = 24>, !loom_kernel.buffer<[16], f32, row_stride = 24>, !loom_kernel.buffer<[B, S, 16], f32>
+  loom_kernel.linear %mem, %wkv, %bkv into %kv {activation = #loom_kernel.activation<none>} : !xs, !loom_kernel.buffer<[8, 16], f32, row_stride = 24>, !loom_kernel.buffer<[16], f32>, !loom_kernel.buffer<[B, S, 16], f32>
   // Target side: embedding, causal self-attention, cross-attention.
   %x = loom_kernel.alloc : !xt
   loom_kernel.embed %table[%tgt] + %pe into %x {scale = 1.0 : f32} : !loom_kernel.buffer<[5, 8], f32>, !tgt, !loom_kernel.buffer<[6, 8], f32>, !xt

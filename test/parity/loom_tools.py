@@ -7,19 +7,26 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 
 def tool_path(explicit, env_var, default_rel):
-    """The tool given on the command line, else in $env_var, else build/bin/... of the repo."""
+    """The tool given on the command line, else in $env_var, else build/bin/... of the repo;
+    $LOOM_BUILD_DIR names another build directory than build/ (relative to the repo, or
+    absolute), e.g. build-asan for the sanitizer lane (test/run-sanitizers.sh)."""
     if explicit:
         return explicit
     if os.environ.get(env_var):
         return os.environ[env_var]
+    build_dir = os.environ.get("LOOM_BUILD_DIR")
+    if build_dir and default_rel.startswith("build/"):
+        return os.path.join(REPO_ROOT, build_dir, default_rel[len("build/"):])
     return os.path.join(REPO_ROOT, default_rel)
 
 
 def add_tool_arguments(parser):
     """Adds --loomc and --loom-run to an argparse parser."""
-    parser.add_argument("--loomc", help="path to loomc (default: $LOOMC or build/bin/loomc)")
+    parser.add_argument("--loomc", help="path to loomc (default: $LOOMC or build/bin/loomc, "
+                        "$LOOM_BUILD_DIR/bin/loomc if set)")
     parser.add_argument("--loom-run", dest="loom_run",
-                        help="path to loom-run (default: $LOOM_RUN or build/bin/loom-run)")
+                        help="path to loom-run (default: $LOOM_RUN or build/bin/loom-run, "
+                        "$LOOM_BUILD_DIR/bin/loom-run if set)")
 
 
 class Result:

@@ -4,51 +4,11 @@
 // % of the measured peak. The kernels run inside a loom::ParallelContext, so
 // their parallel loops take the runtime's TBB halide_do_par_for, as in a
 // generated library. A benchmark, not a test: nothing here asserts on time.
-#include "CheckSet.h"
-#include "FmaPeak.h"
-#include "StridedView.h"
-#include "loom/runtime/HalideParallel.h"
-
-#include <algorithm>
-#include <cstdio>
-#include <functional>
-#include <random>
-#include <vector>
+#include "BenchCommon.h"
 
 namespace {
 
-using loom::bench::fmaPeak;
-using loom::bench::seconds;
-using loom::check::preferred;
-
-/// The median of `reps` timed calls of run(), inside `context`'s arena.
-double medianMs(loom::ParallelContext &context, const std::function<void()> &run, int reps) {
-  return context.run([&] {
-    run();  // warm up caches and the TBB arena
-    std::vector<double> ms;
-    for (int r = 0; r < reps; ++r) {
-      double t0 = seconds();
-      run();
-      ms.push_back((seconds() - t0) * 1e3);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-  });
-}
-
-std::vector<float> randomVector(size_t n) {
-  static std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  std::vector<float> v(n);
-  for (auto &x : v) x = dist(rng);
-  return v;
-}
-
-void report(const char *what, int threads, double ms, double flops, double peak) {
-  double gflops = flops / (ms * 1e6);
-  std::printf("%-44s threads=%d  median %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak\n", what, threads,
-              ms, gflops, 100.0 * gflops / peak);
-}
+using namespace loom::bench;
 
 void benchLinear(const loom::check::CheckSet &set, loom::ParallelContext &context, double peak) {
   // M, N, K; the FFN's first projection also with its activations (the
@@ -116,6 +76,9 @@ int main() {
     loom::ParallelContext context(threads);
     benchLinear(set, context, peak[threads]);
     benchAttention(set, context, peak[threads]);
+    benchAttentionTraining(set, context, peak[threads]);
+    benchLinearTraining(set, context, peak[threads]);
+    benchRowTraining(set, context, peak[threads]);
   }
   return 0;
 }

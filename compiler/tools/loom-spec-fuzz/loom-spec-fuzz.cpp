@@ -5,8 +5,10 @@
 // plan pipeline and the lowering to EmitC. Runs of the tokens llvm::yaml
 // recurses on reach the pre-check's limit (SpecText.cpp), so a stack
 // overflow below it would show here. Two ways to run it:
-//   - built with clang -fsanitize=fuzzer: LLVMFuzzerTestOneInput is the
-//     libFuzzer target;
+//   - built with clang -fsanitize=fuzzer and -DLOOM_LIBFUZZER (the
+//     loom-fuzz-spec target, wherever clang is installed; run by
+//     test/fuzz/run-fuzzers.sh): LLVMFuzzerTestOneInput is the libFuzzer
+//     target;
 //   - otherwise: `loom-spec-fuzz --iterations=N --seed=S` mutates seed specs
 //     deterministically (byte edits, line edits, boundary and hostile
 //     values, runs of nesting tokens, encoding mistakes) and strings YAML

@@ -67,6 +67,12 @@ cl::opt<Stage> emitStage(
         clEnumValN(Stage::Glue, "glue", "the library's generated C++")),
     cl::cat(loomcCategory));
 
+cl::opt<bool> inferenceOnly(
+    "inference-only",
+    cl::desc("Leave training out of the library (no train_step): fewer "
+             "kernels to build"),
+    cl::cat(loomcCategory));
+
 cl::opt<std::string> outputDir(
     "o", cl::desc("Write lib<name>.so and <name>.h into this directory"),
     cl::value_desc("DIR"), cl::cat(loomcCategory));
@@ -81,8 +87,10 @@ void addPassesUpTo(mlir::OpPassManager &pm, Stage stage) {
   Stage last = stage >= Stage::Kernels ? Stage::Plan : stage;
   if (last == Stage::Train)
     return loom::buildTrainingPipeline(pm);
-  if (last >= Stage::Fused)
+  if (last == Stage::Fused || (last > Stage::Fused && inferenceOnly))
     loom::buildInferencePipeline(pm);
+  else if (last > Stage::Fused)
+    loom::buildTrainingPipeline(pm, /*ifTrainable=*/true);
   if (last >= Stage::Lowered)
     loom::buildPlanPipeline(
         pm, loom::PlanStep(std::min(int(last), int(Stage::Plan)) -

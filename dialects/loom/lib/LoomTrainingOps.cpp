@@ -24,6 +24,15 @@ LogicalResult expectLeadingDims(Operation *op, Value a, StringRef aName,
   return success();
 }
 
+/// Emits "<what> must have rank >= 1, got <type>" for a rank-0 `v`: the
+/// row-wise ops read a feature dim.
+LogicalResult expectRankAtLeastOne(Operation *op, Value v, StringRef what) {
+  if (tensorType(v).getRank() >= 1)
+    return success();
+  return op->emitOpError() << what << " must have rank >= 1, got "
+                           << v.getType();
+}
+
 } // namespace
 
 LogicalResult FusedAttentionGradOp::verify() {
@@ -32,9 +41,13 @@ LogicalResult FusedAttentionGradOp::verify() {
                          {getValue(), "value"}})
     if (failed(expectRank(*this, v, 4, name)))
       return failure();
+  // out = P · value has the query's type: the value's head width is the
+  // query's, as the key's is.
   if (failed(expectLeadingDims(*this, getKey(), "key", getQuery(), "query", 2)) ||
       failed(expectLeadingDims(*this, getValue(), "value", getKey(), "key", 3)) ||
       failed(expectCompatibleDim(*this, getKey(), 3, "key", getQuery(), 3,
+                                 "query")) ||
+      failed(expectCompatibleDim(*this, getValue(), 3, "value", getQuery(), 3,
                                  "query")) ||
       failed(expectRank(*this, getLse(), 3, "lse")) ||
       failed(expectLeadingDims(*this, getLse(), "lse", getQuery(), "query", 3)))
@@ -53,13 +66,20 @@ LogicalResult FusedAttentionGradOp::verify() {
     return emitOpError("mask '")
            << stringifyMaskKind(getMask()) << "' "
            << (padded ? "needs key_lengths" : "takes no key_lengths");
+  // One length per batch row, as loom.fused_attention checks.
+  if (Value lengths = getKeyLengths())
+    if (failed(expectRank(*this, lengths, 1, "key_lengths")) ||
+        failed(expectCompatibleDim(*this, lengths, 0, "key_lengths",
+                                   getQuery(), 0, "query")))
+      return failure();
   return verifyAttentionDropout(*this, getDropout(),
                                 getDropoutStreamAttr().getInt());
 }
 
 LogicalResult LayerNormGradOp::verify() {
   int64_t rank = getInput().getType().getRank();
-  if (rank < 1 || failed(expectRank(*this, getGamma(), 1, "gamma")) ||
+  if (failed(expectRankAtLeastOne(*this, getInput(), "input")) ||
+      failed(expectRank(*this, getGamma(), 1, "gamma")) ||
       failed(expectCompatibleDim(*this, getGamma(), 0, "gamma", getInput(),
                                  rank - 1, "input")) ||
       failed(expectRank(*this, getStats(), rank, "stats (input rank)")) ||
@@ -93,7 +113,8 @@ LogicalResult CrossEntropyGradOp::verify() {
 
 LogicalResult LinearGradInputOp::verify() {
   int64_t rank = getDy().getType().getRank();
-  if (rank < 1 || failed(expectRank(*this, getWeight(), 2, "weight")) ||
+  if (failed(expectRankAtLeastOne(*this, getDy(), "dy")) ||
+      failed(expectRank(*this, getWeight(), 2, "weight")) ||
       failed(expectRank(*this, getDx(), rank, "dx (dy rank)")) ||
       failed(expectLeadingDims(*this, getDx(), "dx", getDy(), "dy", rank - 1)) ||
       failed(expectCompatibleDim(*this, getDx(), rank - 1, "dx", getWeight(), 1,
@@ -126,7 +147,8 @@ LogicalResult LinearGradInputOp::verify() {
 
 LogicalResult LinearGradWeightOp::verify() {
   int64_t rank = getDy().getType().getRank();
-  if (rank < 1 || failed(expectRank(*this, getInput(), rank, "input (dy rank)")) ||
+  if (failed(expectRankAtLeastOne(*this, getDy(), "dy")) ||
+      failed(expectRank(*this, getInput(), rank, "input (dy rank)")) ||
       failed(expectLeadingDims(*this, getInput(), "input", getDy(), "dy",
                                rank - 1)) ||
       failed(expectRank(*this, getDw(), 2, "dw")) ||
@@ -136,7 +158,10 @@ LogicalResult LinearGradWeightOp::verify() {
       failed(expectCompatibleDim(*this, getDw(), 1, "dw", getInput(), rank - 1,
                                  "input")) ||
       failed(expectCompatibleDim(*this, getDb(), 0, "db", getDy(), rank - 1,
-                                 "dy")))
+                                 "dy")) ||
+      // dw and db are the same N rows' gradients, also when dy's width is
+      // dynamic and the two checks above pass either way.
+      failed(expectCompatibleDim(*this, getDb(), 0, "db", getDw(), 0, "dw")))
     return failure();
   if (!getDw().getType().hasStaticShape() || !getDb().getType().hasStaticShape())
     return emitOpError("parameter gradients must have static shapes");

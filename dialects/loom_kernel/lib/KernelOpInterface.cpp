@@ -15,7 +15,7 @@ namespace {
 LogicalResult checkArgument(Operation *op, const abi::Argument &arg,
                             const AbiValue &value) {
   if (!arg.isBuffer) {
-    if (!value.scalar || value.buffer)
+    if (!(value.scalar || value.runtimeScalar) || value.buffer)
       return op->emitOpError("ABI argument '") << arg.name
                                                << "' must be a scalar";
     return success();

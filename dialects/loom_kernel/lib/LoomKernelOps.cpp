@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "loom_kernel/LoomKernelOps.h"
 
+#include "KernelOpVerification.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -21,65 +23,9 @@ using namespace loom::kernel;
 #define GET_OP_CLASSES
 #include "loom_kernel/LoomKernelOps.cpp.inc"
 
+using namespace loom::kernel::verify;
+
 namespace {
-
-BufferType bufferOf(Value v) { return cast<BufferType>(v.getType()); }
-
-/// "[B, S, 48]".
-std::string formatDims(ArrayRef<int64_t> dims) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "[";
-  llvm::interleaveComma(dims, os, [&](int64_t d) {
-    if (isSymbol(d))
-      os << symbolName(d);
-    else
-      os << d;
-  });
-  os << "]";
-  return text;
-}
-
-LogicalResult expectDims(Operation *op, Value v, ArrayRef<int64_t> dims,
-                         StringRef what) {
-  if (bufferOf(v).getDims() == dims)
-    return success();
-  return op->emitOpError() << what << " must have dims " << formatDims(dims)
-                           << ", got " << formatDims(bufferOf(v).getDims());
-}
-
-LogicalResult expectElement(Operation *op, Value v, bool int32,
-                            StringRef what) {
-  Type element = bufferOf(v).getElementType();
-  if (int32 ? element.isSignlessInteger(32) : element.isF32())
-    return success();
-  return op->emitOpError() << what << " must hold " << (int32 ? "i32" : "f32")
-                           << ", got " << element;
-}
-
-LogicalResult expectPositiveFinite(Operation *op, APFloat value,
-                                   StringRef what) {
-  double v = value.convertToDouble();
-  if (v > 0 && std::isfinite(v))
-    return success();
-  char text[32];
-  snprintf(text, sizeof(text), "%g", v); // "nan", "inf", "-0.5"
-  return op->emitOpError() << what << " must be positive and finite, got "
-                           << text;
-}
-
-/// dims[0 .. n-1] + {last}.
-SmallVector<int64_t> withLast(ArrayRef<int64_t> dims, int64_t last) {
-  SmallVector<int64_t> out(dims.drop_back());
-  out.push_back(last);
-  return out;
-}
-
-/// The rows of a heads view [B, H, S, Dh]: {B, S}.
-SmallVector<int64_t> rowDims(Value heads) {
-  ArrayRef<int64_t> dims = bufferOf(heads).getDims();
-  return {dims[0], dims[2]};
-}
 
 } // namespace
 
@@ -143,7 +89,8 @@ LogicalResult ColumnsOp::verify() {
   auto expected =
       BufferType::get(getContext(), withLast(source.getDims(), width),
                       source.getElementType(), false,
-                      *stride == width ? 0 : *stride);
+                      // A vector's window is contiguous: it has one row.
+                      *stride == width || source.getRank() == 1 ? 0 : *stride);
   if (getType() != expected)
     return emitOpError("result must be ") << expected << ", got " << getType();
   return success();
@@ -278,6 +225,10 @@ LogicalResult verifyNorm(Operation *op, Value x, ValueRange rows, Value gamma,
 } // namespace
 
 LogicalResult LayerNormOp::verify() {
+  if (Value stats = getStats())
+    if (failed(expectDims(*this, stats, withLast(getX().getType().getDims(), 2),
+                          "stats")))
+      return failure();
   return verifyNorm(*this, getX(), {getX(), getY()}, getGamma(), getBeta(),
                     getEpsilonAttr().getValue());
 }
@@ -286,6 +237,13 @@ LogicalResult AddNormOp::verify() {
   SmallVector<Value> rows = {getX(), getR(), getY()};
   if (getSum())
     rows.push_back(getSum());
+  if (Value stats = getStats()) {
+    if (!getSum())
+      return emitOpError("stats are written only with the sum (training)");
+    if (failed(expectDims(*this, stats, withLast(getX().getType().getDims(), 2),
+                          "stats")))
+      return failure();
+  }
   return verifyNorm(*this, getX(), rows, getGamma(), getBeta(),
                     getEpsilonAttr().getValue());
 }
@@ -325,14 +283,7 @@ LogicalResult AddOp::verify() {
 // Kernel ops: ABI bindings and instance parameters
 //===----------------------------------------------------------------------===//
 
-namespace {
-NamedAttribute stringParam(Builder &b, StringRef name, StringRef value) {
-  return b.getNamedAttr(name, b.getStringAttr(value));
-}
-NamedAttribute intParam(Builder &b, StringRef name, int64_t value) {
-  return b.getNamedAttr(name, b.getI64IntegerAttr(value));
-}
-} // namespace
+
 
 abi::Family LinearOp::getFamily() { return abi::Family::linear; }
 void LinearOp::getAbiArguments(SmallVectorImpl<AbiValue> &arguments) {
@@ -370,19 +321,29 @@ void AttentionOp::getInstanceParams(SmallVectorImpl<NamedAttribute> &params) {
   params.push_back(intParam(b, "head_dim", getQ().getType().getDims().back()));
 }
 
-abi::Family LayerNormOp::getFamily() { return abi::Family::layer_norm; }
+abi::Family LayerNormOp::getFamily() {
+  return getStats() ? abi::Family::layer_norm_stats : abi::Family::layer_norm;
+}
 void LayerNormOp::getAbiArguments(SmallVectorImpl<AbiValue> &arguments) {
-  abi_args::layer_norm a;
-  a.x.buffer = getX();
-  a.gamma.buffer = getGamma();
-  a.beta.buffer = getBeta();
-  a.eps.scalar = getEpsilonAttr();
-  a.y.buffer = getY();
+  auto bind = [&](auto a) {
+    a.x.buffer = getX();
+    a.gamma.buffer = getGamma();
+    a.beta.buffer = getBeta();
+    a.eps.scalar = getEpsilonAttr();
+    a.y.buffer = getY();
+    return a;
+  };
+  if (!getStats())
+    return bind(abi_args::layer_norm()).ordered(arguments);
+  abi_args::layer_norm_stats a = bind(abi_args::layer_norm_stats());
+  a.stats.buffer = getStats();
   a.ordered(arguments);
 }
 void LayerNormOp::getInstanceParams(SmallVectorImpl<NamedAttribute> &) {}
 
 abi::Family AddNormOp::getFamily() {
+  if (getStats())
+    return abi::Family::add_norm_stats;
   return getSum() ? abi::Family::add_norm_sum : abi::Family::add_norm;
 }
 void AddNormOp::getAbiArguments(SmallVectorImpl<AbiValue> &arguments) {
@@ -397,6 +358,12 @@ void AddNormOp::getAbiArguments(SmallVectorImpl<AbiValue> &arguments) {
   };
   if (!getSum())
     return bind(abi_args::add_norm()).ordered(arguments);
+  if (getStats()) {
+    abi_args::add_norm_stats a = bind(abi_args::add_norm_stats());
+    a.sum.buffer = getSum();
+    a.stats.buffer = getStats();
+    return a.ordered(arguments);
+  }
   abi_args::add_norm_sum a = bind(abi_args::add_norm_sum());
   a.sum.buffer = getSum();
   a.ordered(arguments);

@@ -16,10 +16,16 @@
  *
  * Threads: any of these functions may be called from several threads at
  * once, on one handle or on separate handles, and each call gives the
- * answer it gives alone. Calls on one handle share its weights (read only)
- * and its worker threads; each call has scratch memory of its own, so a
- * handle used by N threads at once holds up to N activation arenas. Only
- * NAME_free must not overlap another call on the same handle.
+ * answer it gives alone. Calls on one handle share its weights and its
+ * worker threads; each call has scratch memory of its own, so a handle
+ * used by N threads at once holds up to N activation arenas. Calls that
+ * change the handle (train_step, compute_gradients, apply_gradients,
+ * set_dropout_seed, load_checkpoint) wait for the calls running on it and
+ * run alone; the others run side by side. Only NAME_free must not overlap
+ * another call on the same handle. (The gradient block NAME_gradients
+ * hands out is read and written by the calls that train: a driver that
+ * writes it does so between its own compute_gradients and apply_gradients,
+ * not while another thread trains the handle.)
  */
 #ifndef LOOM_MODEL_API_H
 #define LOOM_MODEL_API_H
@@ -55,6 +61,8 @@ typedef struct loom_model loom_model; /* opaque */
 #define LOOM_ARCH_ENCODER 2
 #define LOOM_ARCH_DECODER 4
 #define LOOM_ARCH_ALL 7
+/* The architectures with a loss to train (logits over a target sequence). */
+#define LOOM_ARCH_TRAINABLE (LOOM_ARCH_ENCODER_DECODER | LOOM_ARCH_DECODER)
 
 /* X(fn, return type, (parameters), architectures, documentation) */
 #define LOOM_API_FUNCTIONS(X)                                                  \
@@ -98,7 +106,64 @@ typedef struct loom_model loom_model; /* opaque */
     LOOM_ARCH_DECODER,                                                         \
     "Greedy continuation of each prompt row (prompt_len[b] tokens) with a KV " \
     "cache: tokens[B, max_new], pad_id after eos_id; needs "                   \
-    "max(prompt_len) + max_new - 1 <= max_len.")
+    "max(prompt_len) + max_new - 1 <= max_len.")                             \
+  X(train_step, loom_status,                                                   \
+    (loom_model *model, int64_t batch, int64_t src_max, const int32_t *src,    \
+     const int32_t *src_len, int64_t tgt_max, const int32_t *tgt,              \
+     const int32_t *tgt_len, const int32_t *labels, float lr, float *loss),    \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "One training step (teacher forcing): the mean label-smoothed "           \
+    "cross-entropy of labels[B, T] (pad_id ignored) into *loss, its "          \
+    "gradients, then one Adam update with learning rate lr (finite, >= 0). "   \
+    "Inputs as forward's; labels are token ids in [0, tgt_vocab), pad_id "     \
+    "where a position has no loss, not all pad_id (a row of pad_id is fine). " \
+    "= compute_gradients then apply_gradients, under one lock. A loss that "   \
+    "is not finite is an error naming the step, and then the parameters, "     \
+    "moments and step count do not change.")                                   \
+  X(compute_gradients, loom_status,                                            \
+    (loom_model *model, int64_t batch, int64_t src_max, const int32_t *src,    \
+     const int32_t *src_len, int64_t tgt_max, const int32_t *tgt,              \
+     const int32_t *tgt_len, const int32_t *labels, float *loss),              \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "The first half of train_step, inputs as train_step's: the loss of step " \
+    "t + 1 (t: the steps taken; dropout masks from it and the seed) into "     \
+    "*loss and every parameter's gradient into the handle's gradient block "   \
+    "(see gradients); the parameters and the step count do not change. A "     \
+    "loss that is not finite is an error naming the step (*loss holds it).")  \
+  X(gradients, loom_status, (loom_model *model, float **data, int64_t *count), \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "The gradient block: *count floats at *data, owned by the handle (at "     \
+    "the same address for its life; zeros until compute_gradients writes "     \
+    "it), read by apply_gradients, which a data-parallel driver may "          \
+    "overwrite in between (e.g. with the average over processes). It holds "  \
+    "every parameter one after another in the library's weight order "        \
+    "(state_dict order), each in the layout the kernels read (linear weights " \
+    "transposed); the layout is the same for every handle of one library.")    \
+  X(apply_gradients, loom_status, (loom_model *model, float lr),               \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "The second half of train_step: one Adam update of every parameter "      \
+    "from the gradient block with learning rate lr (finite, >= 0), as "        \
+    "torch.optim.Adam with the spec's adam_beta1, adam_beta2 and adam_eps "    \
+    "(bias corrections for step t + 1, computed in double); the step count "   \
+    "t goes up by one.")                                                       \
+  X(set_dropout_seed, loom_status, (loom_model *model, uint64_t seed),         \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "The seed of training's dropout masks (0 at creation; a checkpoint "      \
+    "carries it). Masks depend on the seed, the step count and each element " \
+    "only: the same seed and step give the same masks for any thread count.") \
+  X(save_checkpoint, loom_status, (loom_model *model, const char *path),       \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "Writes a training checkpoint (safetensors, atomically): the weights "     \
+    "under their state_dict names, Adam's moments as adam.m.<name> and "       \
+    "adam.v.<name> (same shapes; zeros before the first step), and in "        \
+    "__metadata__ format = \"loom.checkpoint.v1\", model (the name), step "    \
+    "and dropout_seed (decimal strings).")                                     \
+  X(load_checkpoint, loom_status, (loom_model *model, const char *path),       \
+    LOOM_ARCH_TRAINABLE,                                                       \
+    "Replaces the weights, Adam state, step count and dropout seed with a "    \
+    "checkpoint's; one written for another model, or damaged (a tensor "       \
+    "missing, extra or misshapen, a value not finite, metadata unreadable), " \
+    "is refused naming what is wrong, and nothing changes.")
 
 /* How each architecture fills the parameters of the functions that run the
  * model: X(fn, architecture, "inputs in parameter order", "output").
@@ -113,7 +178,12 @@ typedef struct loom_model loom_model; /* opaque */
   X(translate, LOOM_ARCH_ENCODER_DECODER, "src src_len",                       \
     "tokens [B, max_new] int32")                                               \
   X(generate, LOOM_ARCH_DECODER, "prompt prompt_len",                          \
-    "tokens [B, max_new] int32")
+    "tokens [B, max_new] int32")                                               \
+  X(train_step, LOOM_ARCH_ENCODER_DECODER,                                     \
+    "src src_len tgt tgt_len labels",                                          \
+    "loss float32 (one per call; loom-run --steps=K: [K])")                    \
+  X(train_step, LOOM_ARCH_DECODER, "tgt tgt_len labels",                       \
+    "loss float32 (one per call; loom-run --steps=K: [K])")
 
 /* loom_<fn>_fn: the type of NAME_<fn>. */
 #define LOOM_API_POINTER_TYPE(fn, ret, params, archs, doc)                     \

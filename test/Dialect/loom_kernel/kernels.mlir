@@ -31,9 +31,9 @@ func.func @linear_windows(%x: !loom_kernel.buffer<[B, S, 16], f32>, %y: !loom_ke
   %w = loom_kernel.weight "in_proj_weight" transposed : !loom_kernel.buffer<[16, 48], f32>
   %b = loom_kernel.weight "in_proj_bias" : !loom_kernel.buffer<[48], f32>
   %wv = loom_kernel.columns %w {offset = 32 : i64, width = 16 : i64} : !loom_kernel.buffer<[16, 48], f32> -> !loom_kernel.buffer<[16, 16], f32, row_stride = 48>
-  %bv = loom_kernel.columns %b {offset = 32 : i64, width = 16 : i64} : !loom_kernel.buffer<[48], f32> -> !loom_kernel.buffer<[16], f32, row_stride = 48>
-  // CHECK: loom_kernel.linear {{.*}} : !BxSx16xf32_, !_16x16xf32_r48, !_16xf32_r48, !BxSx16xf32_
-  loom_kernel.linear %x, %wv, %bv into %y {activation = #loom_kernel.activation<none>} : !loom_kernel.buffer<[B, S, 16], f32>, !loom_kernel.buffer<[16, 16], f32, row_stride = 48>, !loom_kernel.buffer<[16], f32, row_stride = 48>, !loom_kernel.buffer<[B, S, 16], f32>
+  %bv = loom_kernel.columns %b {offset = 32 : i64, width = 16 : i64} : !loom_kernel.buffer<[48], f32> -> !loom_kernel.buffer<[16], f32>
+  // CHECK: loom_kernel.linear {{.*}} : !BxSx16xf32_, !_16x16xf32_r48, !_16xf32, !BxSx16xf32_
+  loom_kernel.linear %x, %wv, %bv into %y {activation = #loom_kernel.activation<none>} : !loom_kernel.buffer<[B, S, 16], f32>, !loom_kernel.buffer<[16, 16], f32, row_stride = 48>, !loom_kernel.buffer<[16], f32>, !loom_kernel.buffer<[B, S, 16], f32>
   return
 }
 

@@ -175,6 +175,9 @@ def Loom_MergeHeadsOp : Loom_Op<"merge_heads", [Pure, DeclareOpInterfaceMethods<
 
 class Loom_BinaryOp<string mnemonic, string formula>
     : Loom_Op<mnemonic, [Pure, Commutative, SameOperandsAndResultType,
+                         // One type exactly, not merely compatible ones:
+                         // the format prints only the result's.
+                         AllTypesMatch<["lhs", "rhs", "result"]>,
                          DeclareOpInterfaceMethods<Loom_GradientOpInterface>]> {
   let summary = "elementwise " # formula;
   let description = "`result = " # formula # "` elementwise; operands and "

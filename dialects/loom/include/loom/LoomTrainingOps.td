@@ -176,7 +176,8 @@ def Loom_EmbeddingGradOp : Loom_Op<"embedding_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Loom_ReluGradOp : Loom_Op<"relu_grad", [Pure, SameOperandsAndResultType]> {
+def Loom_ReluGradOp : Loom_Op<"relu_grad",
+    [Pure, AllTypesMatch<["dy", "output", "result"]>]> {
   let summary = "the gradient of loom.relu, from its output";
   let description = [{
     `result = output > 0 ? dy * scale : 0` elementwise (`scale` defaults to
@@ -195,7 +196,8 @@ def Loom_ReluGradOp : Loom_Op<"relu_grad", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$dy `,` $output attr-dict `:` type($result)";
 }
 
-def Loom_GeluGradOp : Loom_Op<"gelu_grad", [Pure, SameOperandsAndResultType]> {
+def Loom_GeluGradOp : Loom_Op<"gelu_grad",
+    [Pure, AllTypesMatch<["dy", "input", "result"]>]> {
   let summary = "the gradient of loom.gelu, from its input";
   let description = [{
     `result = dy * (Φ(x) + x φ(x))` elementwise, the derivative of the erf
@@ -210,7 +212,8 @@ def Loom_GeluGradOp : Loom_Op<"gelu_grad", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$dy `,` $input attr-dict `:` type($result)";
 }
 
-def Loom_SoftmaxGradOp : Loom_Op<"softmax_grad", [Pure, SameOperandsAndResultType]> {
+def Loom_SoftmaxGradOp : Loom_Op<"softmax_grad",
+    [Pure, AllTypesMatch<["dy", "output", "result"]>]> {
   let summary = "the gradient of loom.softmax, from its output";
   let description = [{
     `result = output * (dy − sum(dy * output))`, the sum along `axis`,
@@ -249,7 +252,8 @@ def Loom_ConcatOp : Loom_Op<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Loom_ZeroRowsOp : Loom_Op<"zero_rows", [Pure, SameOperandsAndResultType]> {
+def Loom_ZeroRowsOp : Loom_Op<"zero_rows",
+    [Pure, SameOperandsAndResultType, AllTypesMatch<["input", "result"]>]> {
   let summary = "the input with a range of rows set to zero";
   let description = [{
     `result = input` except indices `[start, start + count)` of axis 0,

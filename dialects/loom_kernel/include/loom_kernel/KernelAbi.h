@@ -18,11 +18,14 @@
 
 namespace loom::kernel {
 
-/// One argument of a kernel call: a buffer, or a scalar attribute; neither
-/// for an optional buffer the op does not have (the kernel gets an empty one).
+/// One argument of a kernel call: a buffer, a constant scalar, or a scalar
+/// the function receives at run time (an i64 or f32 value: a dropout seed,
+/// Adam's step size); none of them for an optional buffer the op does not
+/// have (the kernel gets an empty one).
 struct AbiValue {
   mlir::Value buffer;
   mlir::TypedAttr scalar;
+  mlir::Value runtimeScalar;
 };
 
 namespace abi_args {

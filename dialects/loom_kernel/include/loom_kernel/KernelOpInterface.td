@@ -32,8 +32,9 @@ def LoomKernel_KernelOpInterface : OpInterface<"KernelOp"> {
       "void", "getInstanceParams",
       (ins "::llvm::SmallVectorImpl<::mlir::NamedAttribute> &":$params)>,
     InterfaceMethod<[{
-        The ABI input whose buffer the kernel may overwrite with its first
-        output (each element is read before it is written), if any.
+        The ABI input whose buffer the kernel may overwrite with an
+        output of the same size (its first such output; each element is
+        read before it is written), if any.
       }],
       "::std::optional<::llvm::StringRef>", "getInPlaceInput", (ins), "",
       "return std::nullopt;">,

@@ -198,10 +198,11 @@ def LoomKernel_CacheAppendOp : LoomKernel_Op<"cache_append"> {
 //===----------------------------------------------------------------------===//
 
 // `overrides`: interface methods with a default that the op defines itself.
-class LoomKernel_KernelOp<string mnemonic, list<string> overrides = []>
-    : LoomKernel_Op<mnemonic, [
+class LoomKernel_KernelOp<string mnemonic, list<string> overrides = [],
+                          list<Trait> traits = []>
+    : LoomKernel_Op<mnemonic, !listconcat([
         DeclareOpInterfaceMethods<LoomKernel_KernelOpInterface, overrides>,
-        DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+        DeclareOpInterfaceMethods<SymbolUserOpInterface>], traits)> {
   code kernelDoc = [{
     After `--loom-select-kernels`, `kernel` names the
     `loom_kernel.instance` it runs.
@@ -259,7 +260,9 @@ def LoomKernel_LayerNormOp : LoomKernel_KernelOp<"layer_norm"> {
   let summary = "y = layer_norm(x) over the last axis";
   let description = [{
     `y = (x - mean) / sqrt(var + epsilon) * gamma + beta` per row of
-    `x : [..., D]` (biased variance), `gamma, beta : [D]`.
+    `x : [..., D]` (biased variance), `gamma, beta : [D]`. With `stats`
+    ([..., 2]), each row's mean and 1/std are written too, for backward:
+    family `layer_norm_stats`.
 
     ```mlir
     loom_kernel.layer_norm %x, %g, %b into %y {epsilon = 9.99999974E-6 : f32} : !loom_kernel.buffer<[B, S, 512], f32>, !loom_kernel.buffer<[512], f32>, !loom_kernel.buffer<[512], f32>, !loom_kernel.buffer<[B, S, 512], f32>
@@ -267,21 +270,24 @@ def LoomKernel_LayerNormOp : LoomKernel_KernelOp<"layer_norm"> {
   }] # kernelDoc;
   let arguments = (ins LoomKernel_Buffer:$x, LoomKernel_Buffer:$gamma,
                        LoomKernel_Buffer:$beta, LoomKernel_Buffer:$y,
+                       Optional<LoomKernel_Buffer>:$stats,
                        F32Attr:$epsilon,
                        OptionalAttr<FlatSymbolRefAttr>:$kernel);
   let assemblyFormat = [{
-    $x `,` $gamma `,` $beta `into` $y attr-dict `:` type($x) `,` type($gamma)
-    `,` type($beta) `,` type($y)
+    $x `,` $gamma `,` $beta `into` $y (`stats` `(` $stats^ `:` type($stats) `)`)?
+    attr-dict `:` type($x) `,` type($gamma) `,` type($beta) `,` type($y)
   }];
   let hasVerifier = 1;
 }
 
-def LoomKernel_AddNormOp : LoomKernel_KernelOp<"add_norm"> {
+def LoomKernel_AddNormOp
+    : LoomKernel_KernelOp<"add_norm", [], [AttrSizedOperandSegments]> {
   let summary = "y = layer_norm(x + r), and optionally sum = x + r";
   let description = [{
     As `loom_kernel.layer_norm` of `x + r`. With `sum`, the kernel also
     writes the sum (the next residual of a pre-norm layer): family
-    `add_norm_sum` instead of `add_norm`.
+    `add_norm_sum` instead of `add_norm`. With `sum` and `stats`, for
+    training, each row's mean and 1/std too: family `add_norm_stats`.
 
     ```mlir
     loom_kernel.add_norm %x, %r, %g, %b into %y {epsilon = 9.99999974E-6 : f32} : !loom_kernel.buffer<[B, S, 512], f32>, !loom_kernel.buffer<[B, S, 512], f32>, !loom_kernel.buffer<[512], f32>, !loom_kernel.buffer<[512], f32>, !loom_kernel.buffer<[B, S, 512], f32>
@@ -290,11 +296,12 @@ def LoomKernel_AddNormOp : LoomKernel_KernelOp<"add_norm"> {
   let arguments = (ins LoomKernel_Buffer:$x, LoomKernel_Buffer:$r,
                        LoomKernel_Buffer:$gamma, LoomKernel_Buffer:$beta,
                        LoomKernel_Buffer:$y, Optional<LoomKernel_Buffer>:$sum,
+                       Optional<LoomKernel_Buffer>:$stats,
                        F32Attr:$epsilon,
                        OptionalAttr<FlatSymbolRefAttr>:$kernel);
   let assemblyFormat = [{
     $x `,` $r `,` $gamma `,` $beta `into` $y (`sum` `(` $sum^ `:` type($sum) `)`)?
-    attr-dict `:` type($x) `,` type($r) `,` type($gamma) `,` type($beta) `,` type($y)
+    (`stats` `(` $stats^ `:` type($stats) `)`)? attr-dict `:` type($x) `,` type($r) `,` type($gamma) `,` type($beta) `,` type($y)
   }];
   let hasVerifier = 1;
 }
@@ -385,5 +392,7 @@ def LoomKernel_InstanceOp : LoomKernel_Op<"instance", [Symbol]> {
     ::mlir::DictionaryAttr getSchedule(::llvm::StringRef isa);
   }];
 }
+
+include "loom_kernel/LoomKernelTrainingOps.td"
 
 #endif // LOOM_KERNEL_OPS_TD

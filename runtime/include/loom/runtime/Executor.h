@@ -39,7 +39,8 @@ struct Frame {
   int64_t batch = 0, sourceLength = 0, targetLength = 0;
   const int32_t *inputs[kNumInputSlots] = {};
   void *outputs[kNumOutputSlots] = {};
-  int64_t scalars[kNumScalarSlots] = {};
+  int64_t scalars[kNumScalarSlots] = {}; // PlanAbi.def kind integer
+  double reals[kNumScalarSlots] = {};    // PlanAbi.def kind real
   Session *session = nullptr;
 
   // Set by runPlan.
@@ -83,8 +84,17 @@ View output(Frame *f, int slot, Element element, Dims... dims) {
   return shaped(f, f->outputs[slot], element, {int64_t(dims)...});
 }
 int64_t scalar(const Frame *f, int slot);
+/// A scalar of kind real.
+float real(const Frame *f, int slot);
 /// Weight `id` in its kernel layout.
 View weight(const Frame *f, int id);
+/// Weight `id`'s gradient in the model's gradient block, in the same
+/// layout as weight(f, id) (train_step writes it).
+View gradient(const Frame *f, int id);
+/// The training blocks, each one flat [P] view of every parameter (P =
+/// the model's parameter count) in description order and kernel layout.
+enum class TrainingBlock { parameters, gradients, first_moment, second_moment };
+View trainingBlock(const Frame *f, int block);
 /// The positional table [max_len, d_model].
 View positional(const Frame *f);
 /// Decoding state buffer `id`.
@@ -102,6 +112,8 @@ View rowsFrom(const View &v, int64_t first);
 View stepLengths(Frame *f, int64_t step);
 /// cache[b, step, :] = rows[b, 0, :].
 void cacheAppend(Frame *f, const View &rows, const View &cache, int64_t step);
+/// Sets every element of `v` to 0 (a gradient known to be 0).
+void zero(Frame *f, const View &v);
 
 /// One call per kernel family, arguments in KernelAbi.def's order.
 #define LOOM_EXEC_BUFFER_PARAM(name, type, rank, dir) , const View &name

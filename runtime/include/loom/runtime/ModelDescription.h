@@ -57,9 +57,16 @@ struct KernelEntry {
   void *fn;         // the selected ISA's symbol, of type abi::<family>_fn
 };
 
+/// torch.optim.Adam's hyper-parameters (the spec's adam_*), for training.
+struct OptimizerSpec {
+  double beta1 = 0, beta2 = 0, epsilon = 0;
+  bool present = false; // the model has train_step
+};
+
 struct ModelDescription {
   std::string name, architecture; // info.name and info.architecture
   loom_model_info info{};
+  OptimizerSpec optimizer;
   std::vector<WeightSpec> weights;
   std::vector<StateSpec> states;
   PlanFunction functions[kNumPlanFunctions];
@@ -102,6 +109,9 @@ void state(ModelDescription *d, const char *name, Element element,
 
 void function(ModelDescription *d, int id, PlanFn fn, int64_t arenaRows,
               int64_t arenaBytes, bool rowsUseSource, bool rowsUseTarget);
+
+/// The Adam hyper-parameters of a model that can train.
+void optimizer(ModelDescription *d, double beta1, double beta2, double epsilon);
 
 /// describe::<family>(d, "instance", symbol_isa0, symbol_isa1, ...).
 #define LOOM_DESCRIBE_KERNEL(family)                                           \

@@ -4,6 +4,8 @@
 
 #include "loom/abi/PlanAbi.def"
 
+#include <cstddef>
+
 namespace loom {
 
 #define LOOM_PLAN_ENUMERATOR(name, ...) name,
@@ -21,6 +23,18 @@ inline constexpr int kNumInputSlots = 0 LOOM_PLAN_INPUTS(LOOM_PLAN_COUNT);
 inline constexpr int kNumOutputSlots = 0 LOOM_PLAN_OUTPUTS(LOOM_PLAN_COUNT);
 inline constexpr int kNumScalarSlots = 0 LOOM_PLAN_SCALARS(LOOM_PLAN_COUNT);
 #undef LOOM_PLAN_COUNT
+
+/// What a scalar slot holds (PlanAbi.def's kind): an integer is read with
+/// exec::scalar from Frame::scalars, a real with exec::real from
+/// Frame::reals.
+enum class ScalarKind { integer, real };
+#define LOOM_PLAN_SCALAR_KIND(name, kind) ScalarKind::kind,
+inline constexpr ScalarKind kScalarKinds[] = {
+    LOOM_PLAN_SCALARS(LOOM_PLAN_SCALAR_KIND)};
+#undef LOOM_PLAN_SCALAR_KIND
+static_assert(sizeof(kScalarKinds) / sizeof(kScalarKinds[0]) ==
+                  size_t(kNumScalarSlots),
+              "one kind per scalar slot");
 
 } // namespace loom
 

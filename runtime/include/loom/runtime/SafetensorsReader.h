@@ -10,7 +10,10 @@
 // reference safetensors implementation requires. checkExpected() then compares
 // the file against the tensors a model needs and names the first offending
 // tensor. Errors are LOOM_ERROR_BAD_WEIGHTS (LOOM_ERROR_IO when the file cannot
-// be read) with messages "weights file '<path>': ...".
+// be read) with messages "weights file '<path>': ..." (or another kind of
+// file than "weights file", as open() is told: "checkpoint '<path>': ...").
+// The "__metadata__" object is only checked to be an object when the file
+// is opened; metadata() reads it on demand.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_RUNTIME_SAFETENSORSREADER_H
@@ -63,16 +66,20 @@ std::string formatShape(const std::vector<int64_t> &shape);
 constexpr uint64_t kMaxSafetensorsHeaderBytes = 16ull * 1024 * 1024;
 constexpr size_t kMaxSafetensorsTensors = 65536;
 constexpr size_t kMaxSafetensorsRank = 64;
+/// metadata() refuses more entries than this (Loom writes four).
+constexpr size_t kMaxSafetensorsMetadataEntries = 1024;
 
 class SafetensorsReader {
 public:
-  /// Maps and validates `path`.
-  static StatusOr<SafetensorsReader> open(const std::string &path);
+  /// Maps and validates `path`; messages begin "<kind> '<path>': ".
+  static StatusOr<SafetensorsReader> open(const std::string &path,
+                                          const std::string &kind = "weights file");
 
   /// Validates an in-memory file image (kept by the reader); `displayName`
   /// stands for the path in messages. Used by tests and fuzzing.
   static StatusOr<SafetensorsReader> fromBytes(std::vector<uint8_t> bytes,
-                                               const std::string &displayName);
+                                               const std::string &displayName,
+                                               const std::string &kind = "weights file");
 
   /// open() followed by checkExpected().
   static StatusOr<SafetensorsReader> openChecked(const std::string &path,
@@ -86,6 +93,13 @@ public:
   /// (missing, wrong dtype, wrong shape, in `expected` order; then extra
   /// tensors in name order), with a count of further problems.
   Status checkExpected(const std::vector<TensorSpec> &expected) const;
+
+  /// The "__metadata__" object as the safetensors format defines it, a map
+  /// of strings to strings (empty if the header has none). Parsed again
+  /// from the header on each call. LOOM_ERROR_BAD_WEIGHTS naming the entry
+  /// if a value is not a string, or if there are more than
+  /// kMaxSafetensorsMetadataEntries entries.
+  StatusOr<std::map<std::string, std::string>> metadata() const;
 
   const std::string &path() const { return path_; }
   /// All tensors, sorted by name.
@@ -105,7 +119,11 @@ private:
     void operator()(uint8_t *p) const { std::free(p); }
   };
 
-  std::string path_;
+  /// "<kind> '<path>'".
+  std::string prefix() const;
+
+  std::string path_, kind_ = "weights file";
+  uint64_t headerLength_ = 0;
   MappedFile mapping_;                              // set by open()
   std::vector<uint8_t> ownedBytes_;                 // set by fromBytes()
   std::unique_ptr<uint8_t, FreeDeleter> alignedCopy_; // data area, if misaligned

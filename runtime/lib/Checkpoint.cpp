@@ -10,6 +10,7 @@
 //   dropout_seed  the dropout seed, decimal (a uint64)
 //
 //===----------------------------------------------------------------------===//
+#include "loom/runtime/Decimal.h"
 #include "loom/runtime/Model.h"
 #include "loom/runtime/SafetensorsReader.h"
 #include "loom/runtime/SafetensorsWriter.h"
@@ -19,25 +20,6 @@
 namespace loom {
 
 namespace {
-
-/// Decimal digits only, at most `max`; false otherwise.
-bool parseDecimal(const std::string &text, uint64_t max, uint64_t &value) {
-  if (text.empty() || text.size() > 20)
-    return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return false;
-    uint64_t digit = uint64_t(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10)
-      return false;
-    v = v * 10 + digit;
-  }
-  if (v > max)
-    return false;
-  value = v;
-  return true;
-}
 
 std::string firstMomentName(const std::string &name) { return "adam.m." + name; }
 std::string secondMomentName(const std::string &name) { return "adam.v." + name; }

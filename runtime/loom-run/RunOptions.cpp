@@ -2,6 +2,8 @@
 
 #include "RunOptions.h"
 
+#include "loom/runtime/Decimal.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -77,30 +79,12 @@ std::string unknownFlagMessage(const std::string &arg, const std::string &name) 
   return message;
 }
 
-/// Decimal digits only (no sign, no spaces), at most `max`.
-bool parseUnsigned(const std::string &text, uint64_t max, uint64_t &value) {
-  if (text.empty() || text.size() > 20)
-    return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return false;
-    uint64_t digit = uint64_t(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10)
-      return false;
-    v = v * 10 + digit;
-  }
-  if (v > max)
-    return false;
-  value = v;
-  return true;
-}
 
 /// An integer in [min, INT_MAX] for --threads, --repeat, --max-new.
 bool parseCount(const std::string &flag, const std::string &text, int64_t min, int64_t &value,
                 std::string &error) {
   uint64_t v = 0;
-  if (!parseUnsigned(text, uint64_t(std::numeric_limits<int>::max()), v) ||
+  if (!loom::parseDecimal(text, uint64_t(std::numeric_limits<int>::max()), v) ||
       int64_t(v) < min) {
     error = "--" + flag + "='" + text + "': expected an integer >= " + std::to_string(min) +
             " (at most " + std::to_string(std::numeric_limits<int>::max()) + ")";
@@ -211,7 +195,7 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
       break;
     case Flag::Seed: {
       uint64_t seed = 0;
-      if (!parseUnsigned(value, std::numeric_limits<uint64_t>::max(), seed)) {
+      if (!loom::parseDecimal(value, std::numeric_limits<uint64_t>::max(), seed)) {
         error = "--seed='" + value + "': expected an integer in [0, 2^64)";
         return false;
       }
@@ -267,7 +251,7 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
       break;
     case Flag::DropoutSeed: {
       uint64_t seed = 0;
-      if (!parseUnsigned(value, std::numeric_limits<uint64_t>::max(), seed)) {
+      if (!loom::parseDecimal(value, std::numeric_limits<uint64_t>::max(), seed)) {
         error = "--dropout-seed='" + value + "': expected an integer in [0, 2^64)";
         return false;
       }

@@ -8,7 +8,10 @@
 #include "CheckSet.h"
 #include "StridedView.h"
 
+#include <HalideRuntime.h>
+
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -140,6 +143,34 @@ void checkAbi(const Kernel<Fn> &kernel, const std::vector<AbiArgument> &abi) {
 // -Inf * 0 = NaN, relu(NaN) = NaN (std::max(NaN, 0.0) would give 0).
 inline double geluRef(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
 inline double reluRef(double x) { return std::isnan(x) ? x : std::max(x, 0.0); }
+
+/// Runs `run` with the Halide runtime's thread pool at 1, 2 and 4 threads
+/// (this machine may have fewer cores: the tasks still interleave) and checks
+/// that `outputs` hold the same bits after each run.
+inline void expectSameBitsAcrossThreads(const std::string &what, const std::function<void()> &run,
+                                        const std::vector<const std::vector<float> *> &outputs) {
+  ++checks;
+  std::vector<std::vector<float>> first;
+  std::string problem;
+  const int old = halide_set_num_threads(1);
+  for (int threads : {1, 2, 4}) {
+    halide_set_num_threads(threads);
+    run();
+    if (first.empty()) {
+      for (const auto *o : outputs) first.push_back(*o);
+      continue;
+    }
+    for (size_t k = 0; k < outputs.size() && problem.empty(); ++k)
+      if (std::memcmp(first[k].data(), outputs[k]->data(), first[k].size() * sizeof(float)) != 0)
+        problem = "output " + std::to_string(k) + " differs at " + std::to_string(threads) +
+                  " threads";
+  }
+  halide_set_num_threads(old);
+  if (!problem.empty()) ++failures;
+  std::printf("%-4s %-62s %s\n", problem.empty() ? "ok" : "FAIL",
+              (what + " threads 1/2/4").c_str(),
+              problem.empty() ? "bit-identical" : problem.c_str());
+}
 
 // The training families' checks, one group per file (CMakeLists.txt).
 void checkAttentionTrainingKernels(const CheckSet &set);  // CheckAttentionTraining.cpp

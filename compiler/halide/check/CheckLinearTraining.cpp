@@ -33,33 +33,6 @@ namespace {
 
 using Buf = Halide::Runtime::Buffer<float>;
 
-/// Runs `run` with the Halide runtime's thread pool at 1, 2 and 4 threads
-/// (this machine may have fewer cores: the tasks still interleave) and checks
-/// that `outputs` hold the same bits after each run.
-void expectSameBits(const std::string &what, const std::function<void()> &run,
-                    const std::vector<const std::vector<float> *> &outputs) {
-  ++checks;
-  std::vector<std::vector<float>> first;
-  std::string problem;
-  const int old = halide_set_num_threads(1);
-  for (int threads : {1, 2, 4}) {
-    halide_set_num_threads(threads);
-    run();
-    if (first.empty()) {
-      for (const auto *o : outputs) first.push_back(*o);
-      continue;
-    }
-    for (size_t k = 0; k < outputs.size() && problem.empty(); ++k)
-      if (std::memcmp(first[k].data(), outputs[k]->data(), first[k].size() * sizeof(float)) != 0)
-        problem = "output " + std::to_string(k) + " differs at " + std::to_string(threads) +
-                  " threads";
-  }
-  halide_set_num_threads(old);
-  if (!problem.empty()) ++failures;
-  std::printf("%-4s %-62s %s\n", problem.empty() ? "ok" : "FAIL",
-              (what + " threads 1/2/4").c_str(),
-              problem.empty() ? "bit-identical" : problem.c_str());
-}
 
 /// A yes/no check: one line, `detail` after it.
 void expectTrue(const std::string &what, bool ok, const std::string &detail) {
@@ -279,7 +252,7 @@ void checkGradInputKernels(const std::vector<Kernel<abi::linear_grad_input_fn>> 
   for (auto &k : kernels)
     for (auto s : {std::array<int, 3>{300, 256, 512}, std::array<int, 3>{97, 130, 1300}}) {
       GradInputData d(s[0], s[1], s[2]);
-      expectSameBits(shape(k.name, s[0], s[1], s[2]), [&] { d.call(k, false); }, {&d.dx});
+      expectSameBitsAcrossThreads(shape(k.name, s[0], s[1], s[2]), [&] { d.call(k, false); }, {&d.dx});
     }
 }
 
@@ -357,7 +330,7 @@ void checkGradWeightKernels(const std::vector<Kernel<abi::linear_grad_weight_fn>
   for (auto &k : kernels)
     for (auto s : {std::array<int, 3>{300, 130, 200}, std::array<int, 3>{1024, 200, 520}}) {
       GradWeightData d(s[0], s[1], s[2]);
-      expectSameBits(shape(k.name, s[0], s[1], s[2]), [&] { d.call(k); }, {&d.dwt, &d.dbias});
+      expectSameBitsAcrossThreads(shape(k.name, s[0], s[1], s[2]), [&] { d.call(k); }, {&d.dwt, &d.dbias});
     }
 }
 
@@ -495,7 +468,7 @@ void checkDropoutKernels(const std::vector<Kernel<abi::dropout_fn>> &kernels) {
     if (k.param("activation", "none") == "none" && k.param("with_dropout", "1") == "1")
       checkDropoutMask(k);
     DropoutData d(300, 1000);
-    expectSameBits(k.name + std::string(" M=300 N=1000"), [&] { d.call(k); }, {&d.y});
+    expectSameBitsAcrossThreads(k.name + std::string(" M=300 N=1000"), [&] { d.call(k); }, {&d.y});
   }
 }
 

@@ -22,32 +22,6 @@ using Buf = Halide::Runtime::Buffer<float>;
 const int kWidths[] = {1, 24, 40, 512, 1000};
 const int kRowCounts[] = {1, 7, 37, 300};
 
-/// Runs `run` with the Halide runtime's thread pool at 1, 2 and 4 threads
-/// (this machine may have fewer cores: the tasks still interleave) and
-/// checks that `outputs` hold the same bits after each run.
-void expectDeterministic(const std::string &what, const std::function<void()> &run,
-                         const std::vector<const std::vector<float> *> &outputs) {
-  ++checks;
-  std::vector<std::vector<float>> first;
-  std::string problem;
-  const int old = halide_set_num_threads(1);
-  for (int threads : {1, 2, 4}) {
-    halide_set_num_threads(threads);
-    run();
-    if (first.empty()) {
-      for (const auto *o : outputs) first.push_back(*o);
-      continue;
-    }
-    for (size_t k = 0; k < outputs.size() && problem.empty(); ++k)
-      if (std::memcmp(first[k].data(), outputs[k]->data(), first[k].size() * sizeof(float)) != 0)
-        problem = "output " + std::to_string(k) + " differs at " + std::to_string(threads) +
-                  " threads";
-  }
-  halide_set_num_threads(old);
-  if (!problem.empty()) ++failures;
-  std::printf("%-4s %-62s %s\n", problem.empty() ? "ok" : "FAIL",
-              (what + " threads 1/2/4").c_str(), problem.empty() ? "bit-identical" : problem.c_str());
-}
 
 /*--- layer_norm_stats, add_norm_stats --------------------------------------*/
 
@@ -134,7 +108,7 @@ void forNormCases(const Kernel<Fn> &kernel, bool add, Call call) {
     checkCase(c, kernel.name + dims({{"M", 37}, {"D", D}}) + " non-finite");
   }
   NormCase c(300, 512);
-  expectDeterministic(kernel.name + dims({{"M", 300}, {"D", 512}}), [&] { call(c, kernel.name); },
+  expectSameBitsAcrossThreads(kernel.name + dims({{"M", 300}, {"D", 512}}), [&] { call(c, kernel.name); },
                       {&c.y, &c.stats, &c.sum});
 }
 
@@ -272,7 +246,7 @@ void checkNormGrad(const Kernel<abi::layer_norm_grad_fn> &kernel) {
   for (auto [M, D] : {std::pair{300, 512}, std::pair{1000, 40}}) {
     NormGradCase c(M, D, false);
     const std::vector<float> accBefore = c.acc;
-    expectDeterministic(kernel.name + dims({{"M", M}, {"D", D}}),
+    expectSameBitsAcrossThreads(kernel.name + dims({{"M", M}, {"D", D}}),
                         [&] {
                           c.acc = accBefore;
                           c.call(kernel);
@@ -355,7 +329,7 @@ void checkEmbedGrad(const Kernel<abi::embed_grad_fn> &kernel) {
     checkEmbedGradCase(kernel, c, " non-finite scale=" + std::to_string(scale));
   }
   EmbedGradCase c(8, 128, 8000, 512, 300, 22.627417f);
-  expectDeterministic(kernel.name + dims({{"B", 8}, {"S", 128}, {"V", 8000}, {"D", 512}}),
+  expectSameBitsAcrossThreads(kernel.name + dims({{"B", 8}, {"S", 128}, {"V", 8000}, {"D", 512}}),
                       [&] { c.call(kernel); }, {&c.dtable});
 }
 
@@ -503,7 +477,7 @@ void checkCrossEntropy(const Kernel<abi::cross_entropy_fn> &kernel) {
   for (bool inPlace : {false, true}) {
     CrossEntropyCase c(300, 8000, 0, 0.1f, inPlace);
     const std::vector<float> before = c.logits;
-    expectDeterministic(kernel.name + dims({{"M", 300}, {"V", 8000}}) +
+    expectSameBitsAcrossThreads(kernel.name + dims({{"M", 300}, {"V", 8000}}) +
                             (inPlace ? " in place" : ""),
                         [&] {
                           c.logits = before;
@@ -711,7 +685,7 @@ void checkAdam(const Kernel<abi::adam_fn> &kernel) {
   c.grad = randomVector(c.P, -0.1f, 0.1f);
   const AdamCase start = c;
   const AdamScalars s(aiayn, 1);
-  expectDeterministic(kernel.name + dims({{"P", c.P}}),
+  expectSameBitsAcrossThreads(kernel.name + dims({{"P", c.P}}),
                       [&] {
                         c = start;
                         c.call(kernel, s, true);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Loom test: sets up and builds, then the lit/FileCheck suite, the
-# runtime's GoogleTest unit tests, PyTorch parity and the bad-input checks.
+# runtime's GoogleTest unit tests, PyTorch parity and the bad-input checks,
+# the libFuzzer targets (a bounded time each) and the sanitizer lane (ASan +
+# UBSan and TSan builds, test/run-sanitizers.sh).
 # Prints one closing line "N passed, M failed"; exits non-zero on any failure.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,11 +42,12 @@ else
   failed=$((failed + $(echo "$kline" | cut -d' ' -f3)))
 fi
 
-# PyTorch parity (forward, translate, generate) and refused bad inputs: each
-# script ends with its own "N passed, M failed" line.
+# PyTorch parity (forward, translate, generate; train_step) and refused bad
+# inputs: each script ends with its own "N passed, M failed" line.
 # Parity runs twice: with the AVX-512 kernels this CPU picks, and with the
 # AVX2 fallback forced (LOOM_ISA=avx2), so both code paths are checked.
-for run in "run_parity.py" "run_parity.py avx2" "run_bad_inputs.py"; do
+for run in "run_parity.py" "run_parity.py avx2" "run_train_parity.py" \
+    "run_train_parity.py avx2" "run_bad_inputs.py"; do
   script=${run%% *}
   isa=""; [ "$run" != "${run% avx2}" ] && isa=avx2
   log="$root/build/test-${script%.py}${isa:+-$isa}.log"
@@ -53,6 +56,21 @@ for run in "run_parity.py" "run_parity.py avx2" "run_bad_inputs.py"; do
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
   if [ -z "$line" ]; then
     echo "$run did not finish"; failed=$((failed + 1)); continue
+  fi
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+done
+
+# The libFuzzer targets, 20 s each from their seed corpora, and the
+# sanitizer lane (its own builds in build-asan/ and build-tsan/): each
+# script ends with its own "N passed, M failed" line.
+for script in fuzz/run-fuzzers.sh run-sanitizers.sh; do
+  log="$root/build/test-$(basename "$script" .sh).log"
+  echo "== $script"
+  LOOM_SETUP_DONE=1 bash "$root/test/$script" 2>&1 | tee "$log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "$script did not finish"; failed=$((failed + 1)); continue
   fi
   passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
   failed=$((failed + $(echo "$line" | cut -d' ' -f3)))

@@ -21,9 +21,9 @@ struct Toolchain {
   std::string kernelCache;    // generated kernels, keyed by their build
   /// Extra flags for the glue and exports compiles and for the link (after
   /// Loom's own, so they may override them): the sanitizer flags of a
-  /// -DLOOM_SANITIZE build, else none; LOOM_CXXFLAGS (split at whitespace)
-  /// replaces them when set, even to nothing. Kernel objects are never
-  /// built with them.
+  /// -DLOOM_SANITIZE build and -g1, else none; LOOM_CXXFLAGS (split at
+  /// whitespace) replaces them when set, even to nothing. Kernel objects
+  /// are never built with them.
   std::vector<std::string> cxxFlags;
   static Toolchain fromBuild();
 };

@@ -35,6 +35,9 @@ public:
   /// error at `user` if no kernel computed it.
   mlir::FailureOr<mlir::Value> buffer(mlir::Operation *user,
                                       mlir::Value tensor);
+  /// buffer() of an optional operand: a null Value when `tensor` is null.
+  mlir::FailureOr<mlir::Value> optionalBuffer(mlir::Operation *user,
+                                              mlir::Value tensor);
   /// buffer() of each tensor, in order; fails at the first that fails.
   mlir::FailureOr<llvm::SmallVector<mlir::Value>>
   buffers(mlir::Operation *user, mlir::ValueRange tensors);

@@ -46,6 +46,13 @@ FailureOr<Value> KernelLoweringState::buffer(Operation *user, Value tensor) {
   return user->emitError("an operand was computed by no kernel");
 }
 
+FailureOr<Value> KernelLoweringState::optionalBuffer(Operation *user,
+                                                     Value tensor) {
+  if (!tensor)
+    return Value();
+  return buffer(user, tensor);
+}
+
 FailureOr<SmallVector<Value>>
 KernelLoweringState::buffers(Operation *user, ValueRange tensors) {
   SmallVector<Value> out;

@@ -147,21 +147,13 @@ LogicalResult lowerLinearGradInput(loom::LinearGradInputOp op, KernelLoweringSta
     return failure();
   if (auto rows = op.getWeightRows())
     *wt = columns(s.builder(), op.getLoc(), *wt, (*rows)[0], (*rows)[1]);
-  Value acc;
-  if (Value a = op.getAccumulate()) {
-    FailureOr<Value> b = s.buffer(op, a);
-    if (failed(b))
-      return failure();
-    acc = *b;
-  }
+  FailureOr<Value> acc = s.optionalBuffer(op, op.getAccumulate());
+  if (failed(acc))
+    return failure();
   Epilogue e = findEpilogue(op, s);
-  Value saved;
-  if (e.saved) {
-    FailureOr<Value> b = s.buffer(op, e.saved);
-    if (failed(b))
-      return failure();
-    saved = *b;
-  }
+  FailureOr<Value> saved = s.optionalBuffer(op, e.saved);
+  if (failed(saved))
+    return failure();
   int64_t k = bufferType(*wt).getDims()[0];
   Value dx = s.destination(e.result, withLast(bufferType(*dy), k));
   Builder b(op.getContext());
@@ -169,7 +161,7 @@ LogicalResult lowerLinearGradInput(loom::LinearGradInputOp op, KernelLoweringSta
   IntegerAttr stream =
       e.dropout ? e.dropout.getStreamAttr() : b.getI64IntegerAttr(0);
   s.builder().create<kernel::LinearGradInputOp>(
-      op.getLoc(), *dy, *wt, saved, acc, s.rng(p.getValue()), dx,
+      op.getLoc(), *dy, *wt, *saved, *acc, s.rng(p.getValue()), dx,
       activation(op.getContext(), e.kind), p, stream, FlatSymbolRefAttr());
   s.map(e.result, dx);
   return success();
@@ -201,19 +193,15 @@ LogicalResult lowerLayerNormGrad(loom::LayerNormGradOp op, KernelLoweringState &
                            op.getGamma()});
   if (failed(in))
     return failure();
-  Value acc;
-  if (Value a = op.getAccumulate()) {
-    FailureOr<Value> b = s.buffer(op, a);
-    if (failed(b))
-      return failure();
-    acc = *b;
-  }
+  FailureOr<Value> acc = s.optionalBuffer(op, op.getAccumulate());
+  if (failed(acc))
+    return failure();
   BufferType gamma = bufferType((*in)[3]);
   Value dx = s.destination(op.getDx(), bufferType((*in)[1]).getContiguous());
   Value dgamma = s.destination(op.getDgamma(), gamma);
   Value dbeta = s.destination(op.getDbeta(), gamma);
   s.builder().create<kernel::LayerNormGradOp>(
-      op.getLoc(), (*in)[0], (*in)[1], (*in)[2], (*in)[3], acc, dx, dgamma,
+      op.getLoc(), (*in)[0], (*in)[1], (*in)[2], (*in)[3], *acc, dx, dgamma,
       dbeta, FlatSymbolRefAttr());
   s.map(op.getDx(), dx);
   s.map(op.getDgamma(), dgamma);
@@ -247,19 +235,15 @@ LogicalResult lowerAttentionGrad(FusedAttentionGradOp op,
                            op.getOut(), op.getDOut(), op.getLse()});
   if (failed(in))
     return failure();
-  Value lengths;
-  if (Value l = op.getKeyLengths()) {
-    FailureOr<Value> b = s.buffer(op, l);
-    if (failed(b))
-      return failure();
-    lengths = *b;
-  }
+  FailureOr<Value> lengths = s.optionalBuffer(op, op.getKeyLengths());
+  if (failed(lengths))
+    return failure();
   Value dq = s.headsDestination(op.getDq(), bufferType((*in)[0]));
   Value dk = s.headsDestination(op.getDk(), bufferType((*in)[1]));
   Value dv = s.headsDestination(op.getDv(), bufferType((*in)[2]));
   s.builder().create<kernel::AttentionGradOp>(
       op.getLoc(), (*in)[0], (*in)[1], (*in)[2], (*in)[3], (*in)[4], (*in)[5],
-      lengths, s.rng(op.getDropout()), dq, dk, dv, op.getMaskAttr(),
+      *lengths, s.rng(op.getDropout()), dq, dk, dv, op.getMaskAttr(),
       op.getScaleAttr(), op.getDropoutAttr(), op.getDropoutStreamAttr(),
       FlatSymbolRefAttr());
   s.map(op.getDq(), dq);

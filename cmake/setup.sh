@@ -11,6 +11,8 @@ packages=(
   libhalide14-0-dev libtbb-dev rapidjson-dev libgtest-dev  # kernels, runtime, unit tests
   python3-torch python3-numpy python3-yaml libopenblas0-pthread  # parity tests
   clang libclang-rt-14-dev   # libFuzzer targets (test/fuzz); sanitizers come with g++
+  libsentencepiece-dev sentencepiece python3-sentencepiece  # translation: subwords
+  python3-nltk python3-matplotlib  # translation: BLEU cross-check, plots
 )
 missing=()
 for p in "${packages[@]}"; do

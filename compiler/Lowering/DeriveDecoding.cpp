@@ -6,8 +6,9 @@
 // @decode_step is the target side for T = 1 at position `step`: embeddings
 // read positions from `step`, target lengths are step + 1, and each
 // self-attention (its keys from the target side) appends its new key and
-// value to a cache state and attends over it. The logits go to an arena
-// buffer whose argmax is the output `next`.
+// value to a cache state and attends over it. The logits go to the output
+// `out` ([B, 1, vocab]: beam search reads them) and their argmax to the
+// output `next` (greedy decoding reads only that).
 //
 //===----------------------------------------------------------------------===//
 #include "Lowering/BufferLiveness.h"
@@ -193,13 +194,13 @@ LogicalResult buildDecodeStep(func::FuncOp forward, const Sides &sides,
   // The target's lengths at step t are t + 1 for every row.
   if (Value tgtLen = argumentWithRole(forward, RoleKind::Input, "tgt_len"))
     fb.map.map(tgtLen, lengths);
-  // The logits go to scratch; `next` gets their argmax.
+  // The logits go to the caller's `out` (beam search reads them); `next`
+  // gets their argmax (greedy decoding reads only that).
   Value out = argumentWithRole(forward, RoleKind::Output, "out");
   if (!out)
     return forward.emitError("@forward has no output to decode from");
   auto logitsType = cast<BufferType>(out.getType());
-  fb.map.map(out, fb.b.create<AllocOp>(forward.getLoc(), logitsType,
-                                       IntegerAttr()));
+  fb.map.map(out, fb.argument(RoleKind::Output, "out", logitsType));
   int selfIndex = 0;
   for (KernelOp op : sides.target) {
     auto attention = dyn_cast<AttentionOp>(op.getOperation());

@@ -1,6 +1,7 @@
 //===- CApi.cpp - the C API every generated library exports --------------===//
 #include "loom/runtime/CApi.h"
 
+#include "loom/runtime/BeamSearch.h"
 #include "loom/runtime/Decoding.h"
 #include "loom/runtime/Executor.h"
 #include "loom/runtime/SafetensorsReader.h" // formatShape
@@ -299,6 +300,23 @@ loom_status translate(loom_model *handle, int64_t batch, int64_t srcMax,
     LOOM_RETURN_IF_ERROR(m.checkTokens("src", src, srcLen, batch, srcMax,
                                        m.info().src_vocab));
     return loom::translate(m, batch, srcMax, src, srcLen, maxNew, tokens);
+  });
+}
+
+loom_status translateBeam(loom_model *handle, int64_t batch, int64_t srcMax,
+                          const int32_t *src, const int32_t *srcLen,
+                          int64_t maxNew, int64_t beamSize,
+                          float lengthPenalty, int32_t *tokens) {
+  return call(handle, Access::read, [&](Model &m) -> Status {
+    if (!tokens)
+      return Status::invalidArgument("the tokens array is NULL");
+    LOOM_RETURN_IF_ERROR(m.checkTokens("src", src, srcLen, batch, srcMax,
+                                       m.info().src_vocab));
+    BeamOptions options;
+    options.beam = beamSize;
+    options.lengthPenalty = lengthPenalty;
+    options.maxNew = maxNew;
+    return loom::translateBeam(m, batch, srcMax, src, srcLen, options, tokens);
   });
 }
 

@@ -4,6 +4,7 @@
 #include "loom/runtime/Executor.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,11 +65,15 @@ Status greedyGenerateLoop(const loom_model_info &info, int64_t B, int64_t P,
 
 namespace {
 
-/// The plan's decode_step for one position of every row.
+/// The plan's decode_step for one position of every row (its logits go to
+/// scratch: greedy decoding reads only their argmax `next`).
 DecodeStep planStep(Model &model, Session &session, const int32_t *srcLen) {
-  return [&model, &session, srcLen](int64_t t, const int32_t *tokens,
-                                    int32_t *next) {
+  auto logits = std::make_shared<std::vector<float>>(
+      size_t(session.batch * model.info().tgt_vocab));
+  return [&model, &session, srcLen, logits](int64_t t, const int32_t *tokens,
+                                            int32_t *next) {
     Frame f(model);
+    f.outputs[int(OutputSlot::out)] = logits->data();
     f.batch = session.batch;
     f.sourceLength = session.sourceLength;
     f.targetLength = 1;

@@ -35,6 +35,29 @@ Status Session::open(const ModelDescription &description, int64_t b,
   return Status();
 }
 
+Status Session::gatherRows(const ModelDescription &description,
+                           const std::vector<int64_t> &rows) {
+  const int64_t newBatch = int64_t(rows.size());
+  for (int64_t row : rows)
+    if (row < 0 || row >= batch)
+      return Status::internal("decoding state row " + std::to_string(row) +
+                              " is outside the batch of " + std::to_string(batch));
+  for (size_t i = 0; i < description.states.size(); ++i) {
+    const std::vector<int64_t> &dims = description.states[i].dims;
+    if (dims.empty() || dims[0] != dims::B || batch == 0)
+      continue;
+    const std::vector<float> &old = buffers[i];
+    const size_t width = old.size() / size_t(batch);
+    std::vector<float> gathered(width * size_t(newBatch));
+    for (int64_t r = 0; r < newBatch; ++r)
+      std::copy_n(old.begin() + rows[r] * width, width,
+                  gathered.begin() + r * width);
+    buffers[i] = std::move(gathered);
+  }
+  batch = newBatch;
+  return Status();
+}
+
 namespace {
 
 const char *planFunctionName(PlanFunctionId id) {

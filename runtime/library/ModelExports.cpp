@@ -71,6 +71,15 @@ loom_status LOOM_FN(translate)(loom_model *handle, int64_t batch,
   return loom::capi::translate(handle, batch, src_max, src, src_len, max_new,
                                tokens);
 }
+
+loom_status LOOM_FN(translate_beam)(loom_model *handle, int64_t batch,
+                                    int64_t src_max, const int32_t *src,
+                                    const int32_t *src_len, int64_t max_new,
+                                    int64_t beam_size, float length_penalty,
+                                    int32_t *tokens) {
+  return loom::capi::translateBeam(handle, batch, src_max, src, src_len,
+                                   max_new, beam_size, length_penalty, tokens);
+}
 #endif
 
 #if LOOM_MODEL_ARCH & LOOM_ARCH_DECODER

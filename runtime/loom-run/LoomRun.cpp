@@ -235,6 +235,8 @@ struct Module {
   loom_set_dropout_seed_fn setDropoutSeed = nullptr;
   loom_save_checkpoint_fn saveCheckpoint = nullptr;
   loom_load_checkpoint_fn loadCheckpoint = nullptr;
+  // translate --beam:
+  loom_translate_beam_fn translateBeam = nullptr;
 
   /// "NAME_last_error()", or a fallback when the library gives no message.
   std::string errorOf(const char *call, loom_status status) const {
@@ -521,6 +523,8 @@ struct CallArgs {
   const int32_t *src = nullptr, *srcLen = nullptr, *tgt = nullptr, *tgtLen = nullptr;
   const int32_t *labels = nullptr;
   int64_t maxNew = 0;
+  int64_t beam = 0; // translate --beam (0: greedy translate)
+  float lengthPenalty = 0;
   // train_step:
   int64_t steps = 0;
   float lr = 0;
@@ -530,6 +534,8 @@ CallArgs callArgs(const RunOptions &options, const std::vector<Input> &inputs, i
   CallArgs args;
   args.batch = inputs[0].shape[0];
   args.maxNew = maxNew;
+  args.beam = options.beam.value_or(0);
+  args.lengthPenalty = options.lengthPenalty.value_or(kDefaultLengthPenalty);
   args.steps = options.steps.value_or(1);
   args.lr = options.lr.value_or(kDefaultLearningRate);
   for (const Input &input : inputs) {
@@ -615,8 +621,12 @@ Status runFunction(const Module &module, loom_model *model, const FunctionEntry 
         model, a.batch, a.srcMax, a.src, a.srcLen, a.tgtMax, a.tgt, a.tgtLen, output.f32.get());
     break;
   case Signature::Decode:
-    status = reinterpret_cast<loom_translate_fn>(module.function)(
-        model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.get());
+    if (a.beam > 0)
+      status = module.translateBeam(model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew,
+                                    a.beam, a.lengthPenalty, output.i32.get());
+    else
+      status = reinterpret_cast<loom_translate_fn>(module.function)(
+          model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew, output.i32.get());
     break;
   case Signature::TrainStep:
     for (int64_t k = 0; k < a.steps; ++k) {
@@ -697,6 +707,8 @@ Status findFunction(const RunOptions &options, Module &module, Arch arch,
   if (!module.function)
     return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
                                    module.name + "': it has no symbol '" + functionSymbol + "'");
+  if (options.beam)
+    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "translate_beam", module.translateBeam));
   if (entry->signature == Signature::TrainStep) {
     LOOM_RETURN_IF_ERROR(resolveSymbol(module, "set_dropout_seed", module.setDropoutSeed));
     LOOM_RETURN_IF_ERROR(resolveSymbol(module, "save_checkpoint", module.saveCheckpoint));
@@ -955,6 +967,12 @@ int checkFunctionOptions(const RunOptions &options) {
   if (options.maxNew && signature != Signature::Decode)
     return usageError("--max-new applies only to translate and generate, not to '" +
                       options.function + "'");
+  if ((options.beam || options.lengthPenalty) && options.function != "translate")
+    return usageError(std::string(options.beam ? "--beam" : "--length-penalty") +
+                      " applies only to translate, not to '" + options.function + "'");
+  if (options.lengthPenalty && !options.beam)
+    return usageError("--length-penalty needs --beam=N (greedy translate has no length "
+                      "penalty)");
   if (signature == Signature::TrainStep) {
     if (options.repeat > 0)
       return usageError("--repeat does not apply to train_step: every step changes the "

@@ -18,7 +18,7 @@ namespace {
 
 enum class Flag {
   Help, Module, Weights, Seed, Function, Input, Output, Threads, Repeat, MaxNew, SaveWeights,
-  LearningRate, Steps, SaveCheckpoint, Resume, DropoutSeed
+  LearningRate, Steps, SaveCheckpoint, Resume, DropoutSeed, Beam, LengthPenalty
 };
 
 struct FlagInfo {
@@ -45,6 +45,8 @@ constexpr FlagInfo kFlags[] = {
     {"save-checkpoint", Flag::SaveCheckpoint, true, false},
     {"resume", Flag::Resume, true, false},
     {"dropout-seed", Flag::DropoutSeed, true, false},
+    {"beam", Flag::Beam, true, false},
+    {"length-penalty", Flag::LengthPenalty, true, false},
 };
 
 size_t editDistance(const std::string &a, const std::string &b) {
@@ -94,9 +96,11 @@ bool parseCount(const std::string &flag, const std::string &text, int64_t min, i
   return true;
 }
 
-/// --lr: a decimal number (no hex, no inf or nan), finite as a float, >= 0.
-bool parseLearningRate(const std::string &text, float &value, std::string &error) {
-  error = "--lr='" + text + "': expected a learning rate, a finite number >= 0 (e.g. 1e-3)";
+/// --lr, --length-penalty: a decimal number (no hex, no inf or nan), finite
+/// as a float, >= 0.
+bool parseNonNegative(const std::string &flag, const std::string &text, const char *what,
+                      float &value, std::string &error) {
+  error = "--" + flag + "='" + text + "': expected " + what;
   if (text.empty() || text.size() > 64)
     return false;
   for (char c : text)
@@ -108,7 +112,7 @@ bool parseLearningRate(const std::string &text, float &value, std::string &error
   if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) || v < 0)
     return false;
   if (float(v) > std::numeric_limits<float>::max()) {
-    error = "--lr='" + text + "': larger than a float can hold";
+    error = "--" + flag + "='" + text + "': larger than a float can hold";
     return false;
   }
   value = float(v);
@@ -233,7 +237,8 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
       break;
     case Flag::LearningRate: {
       float lr = 0;
-      if (!parseLearningRate(value, lr, error))
+      if (!parseNonNegative(name, value,
+                            "a learning rate, a finite number >= 0 (e.g. 1e-3)", lr, error))
         return false;
       options.lr = lr;
       break;
@@ -249,6 +254,19 @@ bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
     case Flag::Resume:
       options.resumePath = value;
       break;
+    case Flag::Beam:
+      if (!parseCount(name, value, 1, count, error))
+        return false;
+      options.beam = count;
+      break;
+    case Flag::LengthPenalty: {
+      float alpha = 0;
+      if (!parseNonNegative(name, value, "a length penalty, a finite number >= 0 (e.g. 0.6)",
+                            alpha, error))
+        return false;
+      options.lengthPenalty = alpha;
+      break;
+    }
     case Flag::DropoutSeed: {
       uint64_t seed = 0;
       if (!loom::parseDecimal(value, std::numeric_limits<uint64_t>::max(), seed)) {
@@ -322,6 +340,10 @@ Flags (both --flag=value and --flag value work):
                         train_step, whose every step changes the model)
   --max-new=N           tokens to produce (translate, generate; default 16, or
                         fewer where max_len allows fewer)
+  --beam=N              translate with beam search of N hypotheses per row
+                        (NAME_translate_beam; N = 1 gives greedy's tokens)
+  --length-penalty=A    with --beam: hypotheses are ranked by log-probability
+                        / ((5 + length) / 6)^A (default 0.6)
   --save-weights=PATH   write the weights as safetensors after the run (after
                         the last step of train_step)
   --help, -h            print this text

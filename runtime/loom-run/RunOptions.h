@@ -28,6 +28,9 @@ struct RunOptions {
                                         // it also lowers more than the cores)
   int repeat = 0;                       // extra timed runs after the first
   std::optional<int64_t> maxNew;        // translate/generate; default kDefaultMaxNew
+  // translate only: beam search (NAME_translate_beam) instead of greedy
+  std::optional<int64_t> beam;
+  std::optional<float> lengthPenalty; // default kDefaultLengthPenalty
   std::optional<std::string> saveWeightsPath;
   // train_step only (checked once the function is known):
   std::optional<float> lr;                         // default kDefaultLearningRate
@@ -38,6 +41,8 @@ struct RunOptions {
 };
 
 constexpr int64_t kDefaultMaxNew = 16;
+/// translate's --length-penalty with --beam when none is given (Marian's).
+constexpr float kDefaultLengthPenalty = 0.6f;
 /// train_step's --lr when none is given (the reference's default).
 constexpr float kDefaultLearningRate = 1e-3f;
 

@@ -36,8 +36,8 @@ public:
 
   const std::string &path() const { return path_; }
   const std::string &name() const { return name_; } // NAME
-  const loom_model_info &info() const { return *info_; }
-  bool hasArchitecture(int archBit) const; // LOOM_ARCH_* of info()
+  const loom_model_info &modelInfo() const { return *info_; }
+  bool hasArchitecture(int archBit) const; // LOOM_ARCH_* of modelInfo()
 
   /// An error for a failed NAME_<call>: NAME_last_error(), or the status when
   /// the library gives no message.

@@ -1,8 +1,8 @@
 // --loom-derive-decoding splits @forward into @decode_init (the source
 // side; the source buffers the target side reads become state) and
 // @decode_step (one target position: positions from the step, the causal
-// self-attention over KV caches with step + 1 visible keys, the logits'
-// argmax as the output `next`).
+// self-attention over KV caches with step + 1 visible keys, the logits into
+// the output `out` and their argmax into the output `next`).
 // RUN: loom-opt %s --loom-derive-decoding | FileCheck %s
 // RUN: loom-opt %s --loom-derive-decoding | loom-opt --loom-derive-decoding | FileCheck %s --check-prefix=AGAIN
 
@@ -67,11 +67,11 @@ func.func @forward(%src: !src {loom.input = "src"}, %src_len: !len {loom.input =
 
 // CHECK-LABEL: func.func @decode_step(
 // CHECK-SAME: %[[STEP:.*]]: index {loom.scalar = "step"}
+// CHECK-SAME: %[[LOGITS:[^:]*]]: !BxTx5xf32_ {loom.output = "out"}
 // CHECK-SAME: {loom.input = "tgt"}
 // CHECK-SAME: %[[SRCLEN:[^:]*]]: !Bxi32_ {loom.input = "src_len"}
 // CHECK-SAME: %[[NEXT:[^:]*]]: !BxTxi32_ {loom.output = "next"}
 // CHECK: %[[LENS:.*]] = loom_kernel.step_lengths %[[STEP]] : !Bxi32_
-// CHECK: %[[LOGITS:.*]] = loom_kernel.alloc : !BxTx5xf32_
 // CHECK: %[[PE:.*]] = loom_kernel.positional_table
 // CHECK: %[[ROWS:.*]] = loom_kernel.rows %[[PE]] from %[[STEP]] : !_6x8xf32 -> !Tx8xf32_
 // CHECK: loom_kernel.embed %{{.*}}[%{{.*}}] + %[[ROWS]] into

@@ -6,7 +6,7 @@ initialises weights from a seed (PyTorch's default init, with LayerNorm gains an
 biases perturbed), draws padded token inputs, runs `loom-run` and compares with PyTorch
 in eval mode:
   forward             at valid positions, |loom - torch| <= 1e-4 * max(1, |torch|)
-  translate/generate  identical tokens
+  translate/generate  identical tokens (translate with a beam: reference_beam.py's)
 
   /usr/bin/python3 test/parity/run_parity.py                 # the fixed cases
   /usr/bin/python3 test/parity/run_parity.py --random 20 --seed 3
@@ -28,6 +28,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loom_torch  # noqa: E402
+import reference_beam  # noqa: E402
 from loom_tools import (Compiler, add_tool_arguments, finish, loom_run_argv, run_cases, run_tool,  # noqa: E402
                         tool_path)
 
@@ -82,6 +83,8 @@ class Case:
     threads: int = 1
     max_new: int = 0
     eos_boost: bool = False  # raise eos's output bias so that some rows stop early
+    beam: int = 0  # translate with --beam=N (reference_beam.py), 0: greedy
+    length_penalty: float = 0.6
 
     @property
     def name(self):
@@ -108,6 +111,11 @@ def fixed_cases():
     add("ed_one_head", "b1_s1_t5", batch=1, src=1, tgt=5)
     add("ed_one_head", "translate_b5", function="translate", src=11, max_new=8,
         int_dtype="int32")
+    add("ed_post_relu", "beam4_b5", function="translate", src=13, max_new=10, beam=4,
+        eos_boost=True, threads=2)
+    add("ed_pre_gelu", "beam1_b5", function="translate", src=9, max_new=12, beam=1)
+    add("ed_one_head", "beam3_b3_alpha0", function="translate", batch=3, src=11, max_new=8,
+        beam=3, length_penalty=0.0, eos_boost=True)
     add("enc_post_gelu", "b5_s37", src=37, threads=2)
     add("enc_post_gelu", "b1_s1", batch=1, src=1, int_dtype="int32")
     add("enc_post_gelu", "b5_s13", src=13)
@@ -191,6 +199,9 @@ def make_inputs(case, model, rng):
 def torch_decode(model, case, inputs):
     """translate() or generate() of the model on the inputs; returns (tokens, margin)."""
     x = [torch.from_numpy(a) for a in inputs]
+    if case.function == "translate" and case.beam:
+        return reference_beam.beam_translate(model, x[0], x[1], case.max_new, case.beam,
+                                             case.length_penalty)
     if case.function == "translate":
         return model.translate(x[0], x[1], case.max_new)
     return model.generate(x[0], x[1], case.max_new)
@@ -329,6 +340,8 @@ class Runner:
         extra = [f"--threads={case.threads}"]
         if case.max_new:
             extra.append(f"--max-new={case.max_new}")
+        if case.beam:
+            extra += [f"--beam={case.beam}", f"--length-penalty={case.length_penalty}"]
         run = run_tool(loom_run_argv(self.loom_run, lib, weights, case.function, input_paths,
                                      [out], extra), self.args.run_timeout)
         if run.returncode != 0 or not os.path.exists(out):

@@ -99,6 +99,17 @@ typedef struct loom_model loom_model; /* opaque */
     LOOM_ARCH_ENCODER_DECODER,                                                 \
     "Greedy translation with a KV cache: tokens[B, max_new] (int32), pad_id "  \
     "after eos_id; 1 <= max_new <= max_len.")                                  \
+  X(translate_beam, loom_status,                                               \
+    (loom_model *model, int64_t batch, int64_t src_max, const int32_t *src,    \
+     const int32_t *src_len, int64_t max_new, int64_t beam_size,               \
+     float length_penalty, int32_t *tokens),                                   \
+    LOOM_ARCH_ENCODER_DECODER,                                                 \
+    "Beam search translation (Marian; Wu et al. 2016) with KV caches that "   \
+    "follow the surviving hypotheses: tokens[B, max_new], each row's best "    \
+    "finished hypothesis by log-probability / ((5 + len) / 6)^"                \
+    "length_penalty, pad_id after eos_id; a row stops when all beam_size "     \
+    "hypotheses ended. 1 <= beam_size <= 64 (1: translate's greedy tokens), " \
+    "length_penalty finite and >= 0, 1 <= max_new <= max_len.")               \
   X(generate, loom_status,                                                     \
     (loom_model *model, int64_t batch, int64_t prompt_max,                     \
      const int32_t *prompt, const int32_t *prompt_len, int64_t max_new,        \

@@ -35,6 +35,10 @@ loom_status forward(loom_model *model, int64_t batch, int64_t srcMax,
 loom_status translate(loom_model *model, int64_t batch, int64_t srcMax,
                       const int32_t *src, const int32_t *srcLen,
                       int64_t maxNew, int32_t *tokens);
+loom_status translateBeam(loom_model *model, int64_t batch, int64_t srcMax,
+                          const int32_t *src, const int32_t *srcLen,
+                          int64_t maxNew, int64_t beamSize,
+                          float lengthPenalty, int32_t *tokens);
 loom_status generate(loom_model *model, int64_t batch, int64_t promptMax,
                      const int32_t *prompt, const int32_t *promptLen,
                      int64_t maxNew, int32_t *tokens);

@@ -29,6 +29,10 @@ struct Session {
   std::vector<std::vector<float>> buffers; // 4-byte elements, f32 or i32
   Status open(const ModelDescription &description, int64_t batch,
               int64_t sourceLength);
+  /// Row r of every per-row state becomes old row rows[r]; the batch becomes
+  /// rows.size() (beam search: hypotheses follow their parents).
+  Status gatherRows(const ModelDescription &description,
+                    const std::vector<int64_t> &rows);
 };
 
 /// One call of a plan function.

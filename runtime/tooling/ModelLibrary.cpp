@@ -63,7 +63,10 @@ Status ModelLibrary::open(const std::string &path) {
   // A path without '/' would be searched for in the library path instead.
   std::string loadPath = path.find('/') == std::string::npos ? "./" + path : path;
   dlerror();
-  handle_ = dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: the library stays mapped after dlclose. Its TBB worker
+  // threads outlive NAME_free, and unmapping the code they run crashed one
+  // exit in five.
+  handle_ = dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!handle_) {
     const char *why = dlerror();
     return Status::invalidArgument("cannot load module '" + path + "': " +

@@ -42,12 +42,13 @@ else
   failed=$((failed + $(echo "$kline" | cut -d' ' -f3)))
 fi
 
-# PyTorch parity (forward, translate, generate; train_step) and refused bad
+# PyTorch parity (forward, translate, generate; train_step; cross_attention) and refused bad
 # inputs: each script ends with its own "N passed, M failed" line.
 # Parity runs twice: with the AVX-512 kernels this CPU picks, and with the
 # AVX2 fallback forced (LOOM_ISA=avx2), so both code paths are checked.
 for run in "run_parity.py" "run_parity.py avx2" "run_train_parity.py" \
-    "run_train_parity.py avx2" "run_bad_inputs.py"; do
+    "run_train_parity.py avx2" "run_cross_attention_parity.py" \
+    "run_cross_attention_parity.py avx2" "run_bad_inputs.py"; do
   script=${run%% *}
   isa=""; [ "$run" != "${run% avx2}" ] && isa=avx2
   log="$root/build/test-${script%.py}${isa:+-$isa}.log"

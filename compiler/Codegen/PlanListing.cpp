@@ -54,6 +54,9 @@ public:
         .Case([&](StepLengthsOp) { return std::string("step+1"); })
         .Case([&](RowsOp r) { return of(r.getSource()) + "[step:]"; })
         .Case([&](SplitHeadsOp h) { return of(h.getSource()); })
+        .Case([&](SliceOp s) {
+          return of(s.getSource()) + "[" + std::to_string(s.getIndex()) + "]";
+        })
         .Case([&](ColumnsOp c) {
           return llvm::formatv("{0}[:, {1}:{2}]", of(c.getSource()),
                                c.getOffset(), c.getOffset() + c.getWidth())

@@ -38,6 +38,8 @@ AllocOp loom::rootAlloc(Value buffer) {
       buffer = columns.getSource();
     else if (auto heads = dyn_cast<SplitHeadsOp>(def))
       buffer = heads.getSource();
+    else if (auto slice = dyn_cast<SliceOp>(def))
+      buffer = slice.getSource();
     else
       return nullptr;
   }
@@ -85,7 +87,7 @@ FailureOr<BufferLiveness> BufferLiveness::compute(func::FuncOp func) {
   int position = 0;
   for (Operation &op : func.getBody().front()) {
     // Views are not uses in time; the ops that read through them are.
-    if (isa<AllocOp, ColumnsOp, SplitHeadsOp>(op)) {
+    if (isa<AllocOp, ColumnsOp, SplitHeadsOp, SliceOp>(op)) {
       ++position;
       continue;
     }

@@ -291,6 +291,12 @@ ViewLowering<SplitHeadsOp>::build(SplitHeadsOp op, SplitHeadsOp::Adaptor adaptor
   return "loom::exec::splitHeads";
 }
 template <>
+StringRef ViewLowering<SliceOp>::build(SliceOp op, SliceOp::Adaptor adaptor,
+                                       SmallVectorImpl<CallArg> &args) const {
+  args.append({adaptor.getSource(), i64(op.getContext(), op.getIndex())});
+  return "loom::exec::slice";
+}
+template <>
 StringRef ViewLowering<RowsOp>::build(RowsOp op, RowsOp::Adaptor adaptor,
                                       SmallVectorImpl<CallArg> &args) const {
   args.append({adaptor.getSource(), adaptor.getFirst()});
@@ -500,7 +506,7 @@ struct LowerToEmitCPass : loom::impl::LoomLowerToEmitCBase<LowerToEmitCPass> {
                  ViewLowering<GradientOp>, ViewLowering<TrainingBlockOp>,
                  ViewLowering<StateOp>, ViewLowering<PositionalTableOp>,
                  ViewLowering<ColumnsOp>, ViewLowering<SplitHeadsOp>,
-                 ViewLowering<RowsOp>, ViewLowering<StepLengthsOp>,
+                 ViewLowering<SliceOp>, ViewLowering<RowsOp>, ViewLowering<StepLengthsOp>,
                  KernelLowering>(ctx, tables);
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();

@@ -21,7 +21,7 @@ namespace loom {
 enum class PlanStep { Lowered, Decoding, Selected, Planned };
 
 /// Adds the passes from fused loom IR up to and including `last`: lower to
-/// kernels, derive decoding, select kernels, plan buffers
+/// kernels, derive decoding and cross_attention, select kernels, plan buffers
 /// (`loomc --emit=plan` prints the result).
 void buildPlanPipeline(mlir::OpPassManager &pm,
                        PlanStep last = PlanStep::Planned);

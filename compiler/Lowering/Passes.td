@@ -3,6 +3,8 @@
 // From fused `loom` IR to the planned kernel program, one step per pass:
 //   --loom-lower-to-kernels   loom ops -> loom_kernel calls on buffers
 //   --loom-derive-decoding    + @decode_init / @decode_step with KV caches
+//   --loom-derive-cross-attention  + @cross_attention (every decoder layer's
+//                             cross-attention probabilities, for inspection)
 //   --loom-select-kernels     every kernel call names an instance + schedule
 //   --loom-plan-buffers       arena offsets from live ranges
 //   --loom-lower-to-emitc     the planned program as emitc, for translateToCpp
@@ -80,6 +82,39 @@ def LoomDeriveDecoding : Pass<"loom-derive-decoding", "mlir::ModuleOp"> {
     loom_kernel.cache_append %vcols into %vcache at %step : ...
     %len = loom_kernel.step_lengths %step : !loom_kernel.buffer<[B], i32>
     loom_kernel.attention %q, %kheads, %vheads key_lengths(%len : ...) into %o {mask = #loom.mask<key_padding>, ...}
+    ```
+  }];
+  let dependentDialects = ["::loom::kernel::LoomKernelDialect"];
+}
+
+def LoomDeriveCrossAttention
+    : Pass<"loom-derive-cross-attention", "mlir::ModuleOp"> {
+  let summary = "Derive @cross_attention (every decoder layer's cross-attention "
+                "probabilities) from @forward";
+  let description = [{
+    For an encoder-decoder model, adds `@cross_attention(src, src_len, tgt,
+    tgt_len, weights)`, made from the kernel-level `@forward` for
+    inspection (attention heatmaps): every kernel of `@forward` runs on
+    the same inputs, the logits go to scratch (a `loom_kernel.alloc` in
+    place of `out`), and after each decoder cross-attention (an attention
+    on the target side whose keys the source side wrote, as
+    `--loom-derive-decoding` tells them apart) a
+    `loom_kernel.attention_probs` on the same q and k views, mask, scale
+    and key lengths writes that layer's probabilities `[B, H, T, S]` into
+    `loom_kernel.slice` i of the output `weights` (`loom.output =
+    "weights"`, `[L, B, H, T, S]`, L the decoder layers). Does nothing for
+    a module without cross-attention (encoder-only, decoder-only) or one
+    that has `@cross_attention` already.
+
+    Before (@forward, a decoder layer's cross-attention):
+    ```mlir
+    loom_kernel.attention %q, %k, %v key_lengths(%src_len : !loom_kernel.buffer<[B], i32>) into %o {mask = #loom.mask<key_padding>, scale = 5.000000e-01 : f32} : !loom_kernel.buffer<[B, 2, T, 4], f32, heads>, !loom_kernel.buffer<[B, 2, S, 4], f32, heads, row_stride = 16>, ...
+    ```
+    After (in @cross_attention):
+    ```mlir
+    loom_kernel.attention %q, %k, %v key_lengths(%src_len : ...) into %o {mask = #loom.mask<key_padding>, scale = 5.000000e-01 : f32} : ...
+    %w0 = loom_kernel.slice %weights[0] : !loom_kernel.buffer<[2, B, 2, T, S], f32> -> !loom_kernel.buffer<[B, 2, T, S], f32>
+    loom_kernel.attention_probs %q, %k key_lengths(%src_len : ...) into %w0 {mask = #loom.mask<key_padding>, scale = 5.000000e-01 : f32} : !loom_kernel.buffer<[B, 2, T, 4], f32, heads>, !loom_kernel.buffer<[B, 2, S, 4], f32, heads, row_stride = 16>, !loom_kernel.buffer<[B, 2, T, S], f32>
     ```
   }];
   let dependentDialects = ["::loom::kernel::LoomKernelDialect"];

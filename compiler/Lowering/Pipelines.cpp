@@ -4,8 +4,10 @@
 
 void loom::buildPlanPipeline(mlir::OpPassManager &pm, PlanStep last) {
   pm.addPass(createLoomLowerToKernels());
-  if (last >= PlanStep::Decoding)
+  if (last >= PlanStep::Decoding) {
     pm.addPass(createLoomDeriveDecoding());
+    pm.addPass(createLoomDeriveCrossAttention());
+  }
   if (last >= PlanStep::Selected)
     pm.addPass(createLoomSelectKernels());
   if (last >= PlanStep::Planned)

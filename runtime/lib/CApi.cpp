@@ -112,6 +112,32 @@ Status checkLogitsSize(const Model &m, int64_t batch, int64_t srcMax,
       "fewer than 2^31" + advice);
 }
 
+/// cross_attention's output, before any kernel runs: each decoder layer's
+/// [B, heads, T, S] is one kernel's output, so it must have fewer than 2^31
+/// elements (Halide indexes with 32 bits), and the whole [L, B, heads, T, S]
+/// must be addressable.
+Status checkCrossAttentionSize(const Model &m, int64_t batch, int64_t srcMax,
+                               int64_t tgtMax) {
+  const loom_model_info &info = m.info();
+  std::vector<int64_t> shape = {info.decoder_layers, batch, info.heads, tgtMax,
+                                srcMax};
+  int64_t layer = 1, all = 0;
+  bool overflow = false;
+  for (size_t i = 1; i < shape.size(); ++i)
+    overflow = overflow || __builtin_mul_overflow(layer, shape[i], &layer);
+  overflow = overflow || __builtin_mul_overflow(layer, shape[0], &all) ||
+             all > INT64_MAX / 4;
+  if (!overflow && layer <= INT32_MAX)
+    return Status();
+  return Status::outOfMemory(
+      "the cross-attention weights [decoder_layers, B, heads, T, S] = " +
+      formatShape(shape) + " have " +
+      (overflow ? std::string("more than 2^63 bytes")
+                : std::to_string(layer) + " elements per layer") +
+      "; the kernels index with 32 bits, so a layer must have fewer than "
+      "2^31 (2147483648): use a smaller batch or shorter sequences");
+}
+
 //===----------------------------------------------------------------------===//
 // Training
 //===----------------------------------------------------------------------===//
@@ -288,6 +314,30 @@ loom_status forward(loom_model *handle, int64_t batch, int64_t srcMax,
     LOOM_RETURN_IF_ERROR(checkLogitsSize(m, batch, srcMax, tgtMax, false));
     f.outputs[int(OutputSlot::out)] = out;
     return runPlan(m, PlanFunctionId::forward, f);
+  });
+}
+
+loom_status crossAttention(loom_model *handle, int64_t batch, int64_t srcMax,
+                           const int32_t *src, const int32_t *srcLen,
+                           int64_t tgtMax, const int32_t *tgt,
+                           const int32_t *tgtLen, float *weights) {
+  return call(handle, Access::read, [&](Model &m) -> Status {
+    if (!weights)
+      return Status::invalidArgument("the weights array is NULL");
+    const ModelDescription &d = m.description();
+    if (!d.function(PlanFunctionId::cross_attention).fn)
+      return Status::invalidArgument(
+          "model '" + d.name + "' has no cross_attention plan (an " +
+          d.architecture +
+          " model has no cross-attention; an encoder_decoder library gets "
+          "one from loomc's --loom-derive-cross-attention)");
+    Frame f(m);
+    LOOM_RETURN_IF_ERROR(
+        bindInputs(m, f, batch, srcMax, src, srcLen, tgtMax, tgt, tgtLen));
+    LOOM_RETURN_IF_ERROR(checkLogitsSize(m, batch, srcMax, tgtMax, false));
+    LOOM_RETURN_IF_ERROR(checkCrossAttentionSize(m, batch, srcMax, tgtMax));
+    f.outputs[int(OutputSlot::weights)] = weights;
+    return runPlan(m, PlanFunctionId::cross_attention, f);
   });
 }
 

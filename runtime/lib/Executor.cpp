@@ -280,6 +280,18 @@ View splitHeads(const View &v, int64_t heads) {
   return out;
 }
 
+View slice(const View &v, int64_t index) {
+  View out = v;
+  out.data = static_cast<uint8_t *>(v.data) + index * v.stride[0] * 4;
+  out.rank = v.rank - 1;
+  for (int i = 0; i < out.rank; ++i) {
+    out.extent[i] = v.extent[i + 1];
+    out.stride[i] = v.stride[i + 1];
+  }
+  out.extent[out.rank] = out.stride[out.rank] = 0;
+  return out;
+}
+
 View rowsFrom(const View &v, int64_t first) {
   View out = v;
   out.data = static_cast<uint8_t *>(v.data) + first * v.stride[0] * 4;

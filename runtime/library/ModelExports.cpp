@@ -80,6 +80,15 @@ loom_status LOOM_FN(translate_beam)(loom_model *handle, int64_t batch,
   return loom::capi::translateBeam(handle, batch, src_max, src, src_len,
                                    max_new, beam_size, length_penalty, tokens);
 }
+
+loom_status LOOM_FN(cross_attention)(loom_model *handle, int64_t batch,
+                                     int64_t src_max, const int32_t *src,
+                                     const int32_t *src_len, int64_t tgt_max,
+                                     const int32_t *tgt, const int32_t *tgt_len,
+                                     float *weights) {
+  return loom::capi::crossAttention(handle, batch, src_max, src, src_len,
+                                    tgt_max, tgt, tgt_len, weights);
+}
 #endif
 
 #if LOOM_MODEL_ARCH & LOOM_ARCH_DECODER

@@ -113,6 +113,29 @@ TEST(ExecutorTest, ViewsResolveSymbolsAndWindowRows) {
   EXPECT_EQ(rows.extent[0], 4);
 }
 
+TEST(ExecutorTest, SliceViewsOneIndexOfTheLeadingDim) {
+  // cross_attention's weights [L, B, H, T, S] and layer 1 of them.
+  ToyCall call(2, 5, 3);
+  Frame &f = *call.frame;
+  std::vector<float> data(2 * 2 * 4 * 3 * 5);
+  View w = exec::shaped(&f, data.data(), Element::f32,
+                        {2, dims::B, 4, dims::T, dims::S});
+  EXPECT_EQ(w.rank, 5);
+  EXPECT_EQ(w.stride[0], 2 * 4 * 3 * 5);
+  View layer = exec::slice(w, 1);
+  EXPECT_EQ(layer.rank, 4);
+  EXPECT_EQ(layer.data, data.data() + 2 * 4 * 3 * 5);
+  const int64_t extents[] = {2, 4, 3, 5}, strides[] = {60, 15, 5, 1};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(layer.extent[i], extents[i]);
+    EXPECT_EQ(layer.stride[i], strides[i]);
+  }
+  View row = exec::slice(exec::shaped(&f, data.data(), Element::f32, {6, 8}), 2);
+  EXPECT_EQ(row.rank, 1);
+  EXPECT_EQ(row.data, data.data() + 16);
+  EXPECT_EQ(row.extent[0], 8);
+}
+
 TEST(ExecutorTest, KernelsGetFoldedStridedDescriptors) {
   ToyCall call(2, 3, 0);
   Frame &f = *call.frame;

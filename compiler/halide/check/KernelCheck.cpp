@@ -307,6 +307,90 @@ void checkAttentionKernel(const Kernel<abi::attention_fn> &kernel) {
   }
 }
 
+/// attention_probs on `data` (probs dense [B, H, Sq, Sk]) against the
+/// reference in double: softmax over the visible keys of scale q k^T, 0 at
+/// hidden keys and in a row that sees none. The row max propagates NaN (as
+/// torch.max), so a visible NaN or +Inf score makes the row's visible
+/// probabilities NaN, and so does a row whose visible scores are all -Inf.
+void checkAttentionProbs(const Kernel<abi::attention_probs_fn> &kernel, AttentionData &data,
+                         const std::string &note = "") {
+  const std::string mask = kernel.param("mask", "none");
+  const bool causal = mask.find("causal") != std::string::npos;
+  const bool padding = mask.find("key_padding") != std::string::npos;
+  const AttentionShape &s = data.s;
+  const int qStride = data.qStride, kStride = data.kStride;
+  std::vector<float> probs((size_t)s.B * s.H * s.Sq * s.Sk, NAN);
+  std::vector<int> lengths = s.lengths;
+  auto qb = view(data.qp, {s.Dh, s.Sq, s.H, s.B}, {1, qStride, s.Dh, qStride * s.Sq});
+  auto kb = view(data.kp, {s.Dh, s.Sk, s.H, s.B}, {1, kStride, s.Dh, kStride * s.Sk});
+  auto lb = view(lengths.data(), {s.B}, {1});
+  auto pb = view(probs.data(), {s.Sk, s.Sq, s.H, s.B}, {1, s.Sk, s.Sq * s.Sk, s.H * s.Sq * s.Sk});
+  const float scale = 1.0f / std::sqrt((float)s.Dh);
+  std::string what = kernel.name +
+                     dims({{"B", s.B}, {"H", s.H}, {"Dh", s.Dh}, {"Sq", s.Sq}, {"Sk", s.Sk}}) +
+                     note;
+  expectStatus(what, kernel.fn(qb, kb, lb, scale, pb));
+  std::vector<double> ref(probs.size(), 0.0);
+  for (int b = 0; b < s.B; ++b)
+    for (int h = 0; h < s.H; ++h)
+      for (int i = 0; i < s.Sq; ++i) {
+        double *row = &ref[(((size_t)b * s.H + h) * s.Sq + i) * s.Sk];
+        std::vector<bool> visible(s.Sk);
+        double mx = -INFINITY;
+        for (int j = 0; j < s.Sk; ++j) {
+          visible[j] = (!causal || j <= i) && (!padding || j < s.lengths[b]);
+          if (!visible[j]) continue;
+          double acc = 0;
+          for (int e = 0; e < s.Dh; ++e) acc += (double)data.q(b, i, h, e) * data.k(b, j, h, e);
+          row[j] = acc * scale;
+          mx = std::isnan(mx) || std::isnan(row[j]) ? NAN : std::max(mx, row[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < s.Sk; ++j)
+          if (visible[j]) sum += row[j] = std::exp(row[j] - mx);
+        for (int j = 0; j < s.Sk; ++j) row[j] = visible[j] ? row[j] / sum : 0.0;
+      }
+  expectClose(what, ref, [&](size_t i) { return probs[i]; });
+}
+
+void checkAttentionProbsKernel(const Kernel<abi::attention_probs_fn> &kernel) {
+  // Self (packed qkv, Sq == Sk) and cross shapes; lengths below Sk, Sk = 1,
+  // a batch row of length 0 (all zeros), odd sizes and head widths.
+  struct { int B, H, Sq, Sk; std::vector<int> lengths; } shapes[] = {
+      {1, 1, 1, 1, {1}},        {2, 2, 13, 13, {5, 13}},   {2, 3, 7, 70, {70, 33}},
+      {3, 2, 5, 1, {1, 1, 1}},  {2, 1, 11, 130, {130, 65}}, {2, 2, 13, 13, {0, 13}},
+      {3, 4, 17, 9, {9, 1, 4}}};
+  for (auto &s : shapes)
+    for (int Dh : {8, 5, 64}) {
+      AttentionData data({s.B, s.H, Dh, s.Sq, s.Sk, s.lengths});
+      checkAttentionProbs(kernel, data);
+    }
+  // NaN and +-Inf in q and k (AttentionData's accessors take (b, position,
+  // h, e)): where they reach (the visible keys of the rows that see them)
+  // and where not (hidden keys, other rows and heads).
+  using Poke = std::function<void(AttentionData &)>;
+  const std::pair<const char *, Poke> cases[] = {
+      {"NaN in q", [](AttentionData &d) { d.q(0, 3, 0, 1) = kNaN; }},
+      {"+Inf in k", [](AttentionData &d) { d.k(1, 0, 1, 0) = kInf; }},
+      {"-Inf in k", [](AttentionData &d) { d.k(0, 4, 0, 2) = -kInf; }},
+      {"all scores -Inf",
+       [](AttentionData &d) {
+         d.q(0, 0, 0, 0) = -kInf;
+         for (int j = 0; j < d.s.Sk; ++j) d.k(0, j, 0, 0) = std::fabs(d.k(0, j, 0, 0)) + 0.5f;
+       }},
+      {"NaN, Inf at a hidden key",
+       [](AttentionData &d) {
+         d.k(1, d.s.Sk - 1, 0, 1) = kNaN;
+         d.k(1, d.s.Sk - 2, 1, 3) = kInf;
+       }},
+  };
+  for (auto &[label, poke] : cases) {
+    AttentionData data({2, 2, 8, 9, 19, {19, 11}});
+    poke(data);
+    checkAttentionProbs(kernel, data, std::string(" ") + label);
+  }
+}
+
 std::vector<double> layerNormRef(const std::vector<float> &x, int ld, int M, int D,
                                  const std::vector<float> &g, const std::vector<float> &b,
                                  float eps) {
@@ -623,6 +707,8 @@ int main() {
   checkAttentionTrainingKernels(set);
   checkLinearTrainingKernels(set);
   checkRowTrainingKernels(set);
+  // Last: its random data must not shift the data of the checks above.
+  for (auto &k : set.attention_probs) checkAttentionProbsKernel(k);
   std::printf("%d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

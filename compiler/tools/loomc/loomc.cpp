@@ -54,7 +54,8 @@ cl::opt<Stage> emitStage(
         clEnumValN(Stage::Lowered, "lowered",
                    "kernel calls on buffers (--loom-lower-to-kernels)"),
         clEnumValN(Stage::Decoding, "decoding",
-                   "+ the KV-cache decoding functions (--loom-derive-decoding)"),
+                   "+ the KV-cache decoding functions (--loom-derive-decoding) "
+                   "and @cross_attention (--loom-derive-cross-attention)"),
         clEnumValN(Stage::Selected, "selected",
                    "+ kernel instances and schedules (--loom-select-kernels)"),
         clEnumValN(Stage::Plan, "plan",

@@ -27,6 +27,12 @@ using namespace loom::kernel::verify;
 
 namespace {
 
+/// Only caller-owned buffers (cross_attention's weights) and views of them
+/// may be sequence x sequence: the arena's units are rows of B * max(S, T).
+bool spansSourceAndTarget(BufferType type) {
+  return type.hasSymbol(kSource) && type.hasSymbol(kTarget);
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -60,6 +66,10 @@ LogicalResult PositionalTableOp::verify() {
 LogicalResult AllocOp::verify() {
   if (!getType().isContiguous())
     return emitOpError("allocates contiguous buffers only, got ") << getType();
+  if (spansSourceAndTarget(getType()))
+    return emitOpError("cannot allocate a buffer that spans both S and T (no "
+                       "arena buffer is sequence x sequence), got ")
+           << getType();
   if (getOffsetAttr() && getOffsetAttr().getInt() < 0)
     return emitOpError("offset must be >= 0, got ")
            << getOffsetAttr().getInt();
@@ -71,6 +81,10 @@ LogicalResult StateOp::verify() {
     return emitOpError("name must not be empty");
   if (!getType().isContiguous())
     return emitOpError("state is contiguous, got ") << getType();
+  if (spansSourceAndTarget(getType()))
+    return emitOpError("state cannot span both S and T (no state is sequence "
+                       "x sequence), got ")
+           << getType();
   return success();
 }
 
@@ -129,6 +143,23 @@ LogicalResult RowsOp::verify() {
            << formatDims(source.getDims());
   if (!isSymbol(n) && n > rows)
     return emitOpError("cannot take ") << n << " of " << rows << " rows";
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  BufferType source = getSource().getType(), result = getType();
+  if (source.getRank() < 2 || !source.isContiguous() ||
+      isSymbol(source.getDims()[0]))
+    return emitOpError("source must be a contiguous [N, ...] with a static "
+                       "N and at least 2 dims, got ")
+           << source;
+  int64_t index = getIndex(), n = source.getDims()[0];
+  if (index < 0 || index >= n)
+    return emitOpError("index ") << index << " is outside [0, " << n << ")";
+  auto expected = BufferType::get(source.getDims().drop_front(),
+                                  source.getElementType());
+  if (result != expected)
+    return emitOpError("result must be ") << expected << ", got " << result;
   return success();
 }
 
@@ -204,6 +235,37 @@ LogicalResult AttentionOp::verify() {
   if (Value lengths = getKeyLengths())
     if (failed(expectDims(*this, lengths, {rowDims(getQ())[0]},
                           "key_lengths")))
+      return failure();
+  return expectPositiveFinite(*this, getScaleAttr().getValue(), "scale");
+}
+
+LogicalResult AttentionProbsOp::verify() {
+  for (Value v : {getQ(), getK()})
+    if (!bufferOf(v).getHeads())
+      return emitOpError("q and k are heads views [B, H, S, Dh], got ")
+             << v.getType();
+  ArrayRef<int64_t> q = getQ().getType().getDims(),
+                    k = getK().getType().getDims();
+  if (k[1] != q[1] || k[3] != q[3])
+    return emitOpError("k must have q's heads (")
+           << q[1] << ") and head width (" << q[3] << "), got " << k[1]
+           << " and " << k[3];
+  if (k[0] != q[0])
+    return emitOpError("q and k must have the same batch dim");
+  BufferType probs = getProbs().getType();
+  if (!probs.isContiguous())
+    return emitOpError("probs must be contiguous, got ") << probs;
+  if (failed(expectDims(*this, getProbs(), {q[0], q[1], q[2], k[2]},
+                        "probs")))
+    return failure();
+  bool padding = getMask() == MaskKind::key_padding ||
+                 getMask() == MaskKind::causal_key_padding;
+  if (padding != bool(getKeyLengths()))
+    return emitOpError(padding ? "a key_padding mask needs key_lengths"
+                               : "key_lengths are read only by key_padding "
+                                 "masks");
+  if (Value lengths = getKeyLengths())
+    if (failed(expectDims(*this, lengths, {q[0]}, "key_lengths")))
       return failure();
   return expectPositiveFinite(*this, getScaleAttr().getValue(), "scale");
 }
@@ -321,6 +383,24 @@ void AttentionOp::getInstanceParams(SmallVectorImpl<NamedAttribute> &params) {
   params.push_back(intParam(b, "head_dim", getQ().getType().getDims().back()));
 }
 
+abi::Family AttentionProbsOp::getFamily() {
+  return abi::Family::attention_probs;
+}
+void AttentionProbsOp::getAbiArguments(SmallVectorImpl<AbiValue> &arguments) {
+  abi_args::attention_probs a;
+  a.q.buffer = getQ();
+  a.k.buffer = getK();
+  a.key_lengths.buffer = getKeyLengths();
+  a.scale.scalar = getScaleAttr();
+  a.probs.buffer = getProbs();
+  a.ordered(arguments);
+}
+void AttentionProbsOp::getInstanceParams(
+    SmallVectorImpl<NamedAttribute> &params) {
+  Builder b(getContext());
+  params.push_back(stringParam(b, "mask", stringifyMaskKind(getMask())));
+}
+
 abi::Family LayerNormOp::getFamily() {
   return getStats() ? abi::Family::layer_norm_stats : abi::Family::layer_norm;
 }
@@ -413,6 +493,7 @@ std::optional<StringRef> AddOp::getInPlaceInput() { return StringRef("a"); }
   }
 LOOM_KERNEL_SYMBOL_USES(LinearOp)
 LOOM_KERNEL_SYMBOL_USES(AttentionOp)
+LOOM_KERNEL_SYMBOL_USES(AttentionProbsOp)
 LOOM_KERNEL_SYMBOL_USES(LayerNormOp)
 LOOM_KERNEL_SYMBOL_USES(AddNormOp)
 LOOM_KERNEL_SYMBOL_USES(EmbedOp)

@@ -64,8 +64,8 @@ BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
   if (!elementType.isF32() && !elementType.isSignlessInteger(32))
     return emitError() << "buffer elements must be f32 or i32, got "
                        << elementType;
-  if (dims.size() > 4)
-    return emitError() << "buffers have at most 4 dims, got " << dims.size();
+  if (dims.size() > 5)
+    return emitError() << "buffers have at most 5 dims, got " << dims.size();
   llvm::SmallSet<int64_t, 3> symbols;
   for (int64_t dim : dims) {
     if (dim == 0 || dim < kTarget)
@@ -75,9 +75,6 @@ BufferType::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "dim " << symbolName(dim)
                          << " appears twice in one buffer";
   }
-  if (symbols.contains(kSource) && symbols.contains(kTarget))
-    return emitError() << "a buffer cannot span both S and T (no buffer is "
-                          "sequence x sequence)";
   if (heads && (dims.size() != 4 || isSymbol(dims[1]) || isSymbol(dims[3])))
     return emitError() << "a heads view is [B, H, S, Dh] with static H and Dh";
   if (rowStride != 0) {

@@ -118,6 +118,15 @@ typedef struct loom_model loom_model; /* opaque */
     "Greedy continuation of each prompt row (prompt_len[b] tokens) with a KV " \
     "cache: tokens[B, max_new], pad_id after eos_id; needs "                   \
     "max(prompt_len) + max_new - 1 <= max_len.")                             \
+  X(cross_attention, loom_status,                                              \
+    (loom_model *model, int64_t batch, int64_t src_max, const int32_t *src,    \
+     const int32_t *src_len, int64_t tgt_max, const int32_t *tgt,              \
+     const int32_t *tgt_len, float *weights),                                  \
+    LOOM_ARCH_ENCODER_DECODER,                                                 \
+    "The cross-attention probabilities of every decoder layer for a batch "   \
+    "(teacher-forced, as forward): weights[decoder_layers, B, heads, T, S] "   \
+    "float32; softmax over the source positions < src_len[b] (0 beyond). "     \
+    "For inspection (e.g. heatmaps); it runs the whole forward.")             \
   X(train_step, loom_status,                                                   \
     (loom_model *model, int64_t batch, int64_t src_max, const int32_t *src,    \
      const int32_t *src_len, int64_t tgt_max, const int32_t *tgt,              \

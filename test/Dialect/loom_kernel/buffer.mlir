@@ -18,6 +18,7 @@
 // CHECK-DAG: !Bx2xTx8xf32_h = !loom_kernel.buffer<[B, 2, T, 8], f32, heads>
 // CHECK-DAG: !Bx2xSx8xf32_ = !loom_kernel.buffer<[B, 2, S, 8], f32>
 // CHECK-DAG: !_2x3x4x5xi32 = !loom_kernel.buffer<[2, 3, 4, 5], i32>
+// CHECK-DAG: !_2xBx4xTxSxf32 = !loom_kernel.buffer<[2, B, 4, T, S], f32>
 
 // CHECK-LABEL: func @symbols
 // CHECK-SAME: (%{{.*}}: !BxSx48xf32_, %{{.*}}: !BxTx48xf32_)
@@ -69,5 +70,13 @@ func.func @heads(%q: !loom_kernel.buffer<[B, 2, S, 8], f32, heads, row_stride = 
 // CHECK-LABEL: func @four_dims_no_heads
 // CHECK-SAME: (%{{.*}}: !Bx2xSx8xf32_)
 func.func @four_dims_no_heads(%x: !loom_kernel.buffer<[B, 2, S, 8], f32>) {
+  return
+}
+
+// Five dims, S and T together: a caller-owned output such as
+// cross_attention's weights [L, B, H, T, S] (no alloc or state may be).
+// CHECK-LABEL: func @sequence_by_sequence
+// CHECK-SAME: (%{{.*}}: !_2xBx4xTxSxf32)
+func.func @sequence_by_sequence(%w: !loom_kernel.buffer<[2, B, 4, T, S], f32>) {
   return
 }

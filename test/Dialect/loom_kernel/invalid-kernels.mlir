@@ -1,6 +1,6 @@
 // RUN: loom-opt %s -split-input-file -verify-diagnostics
 // Kernel ops: what the verifiers of loom_kernel.linear, attention,
-// layer_norm, add_norm, embed, argmax and add refuse (shapes and attributes;
+// layer_norm, add_norm, embed, argmax, add and attention_probs refuse (shapes and attributes;
 // element types and ranks are the ABI checks of invalid-kernel-abi.mlir).
 
 func.func @linear_wt_rank_3(%x: !loom_kernel.buffer<[B, S, 16], f32>, %wt: !loom_kernel.buffer<[2, 16, 8], f32>, %b: !loom_kernel.buffer<[8], f32>, %y: !loom_kernel.buffer<[B, S, 8], f32>) {
@@ -312,5 +312,102 @@ func.func @add_b(%a: !loom_kernel.buffer<[B, S, 16], f32>, %b: !loom_kernel.buff
 func.func @add_out(%a: !loom_kernel.buffer<[B, S, 16], f32>, %c: !loom_kernel.buffer<[B, S, 8], f32>) {
   // expected-error @+1 {{every operand must have dims [B, S, 16], got [B, S, 8]}}
   loom_kernel.add %a, %a into %c : !loom_kernel.buffer<[B, S, 16], f32>, !loom_kernel.buffer<[B, S, 16], f32>, !loom_kernel.buffer<[B, S, 8], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_q_not_heads(%q: !loom_kernel.buffer<[B, T, 16], f32>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{ABI argument 'q' has rank 3, which does not fold to the kernel's rank 4}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, T, 16], f32>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_k_not_heads(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{q and k are heads views [B, H, S, Dh], got '!loom_kernel.buffer<[B, 2, S, 8], f32>'}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_head_width(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 4, S, 4], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{k must have q's heads (2) and head width (8), got 4 and 4}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 4, S, 4], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_batch(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[3, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{q and k must have the same batch dim}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[3, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+// probs are [B, H, Sq, Sk]: queries first.
+func.func @attention_probs_transposed(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, S, T], f32>) {
+  // expected-error @+1 {{probs must have dims [B, 2, T, S], got [B, 2, S, T]}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, T], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_rank_3(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, T, S], f32>) {
+  // expected-error @+1 {{ABI argument 'probs' has rank 3, which does not fold to the kernel's rank 4}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_heads_output(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>) {
+  // expected-error @+1 {{probs must be contiguous, got '!loom_kernel.buffer<[B, 2, T, 8], f32, heads>'}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, 8], f32, heads>
+  return
+}
+
+// -----
+
+func.func @attention_probs_i32(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, S], i32>) {
+  // expected-error @+1 {{ABI argument 'probs' must hold f32, got 'i32'}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], i32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_padding_without_lengths(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{a key_padding mask needs key_lengths}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<key_padding>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_lengths_without_padding(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %len: !loom_kernel.buffer<[B], i32>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{key_lengths are read only by key_padding masks}}
+  loom_kernel.attention_probs %q, %k key_lengths(%len : !loom_kernel.buffer<[B], i32>) into %p {mask = #loom.mask<causal>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_lengths_dims(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %len: !loom_kernel.buffer<[B, S], i32>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{key_lengths must have dims [B], got [B, S]}}
+  loom_kernel.attention_probs %q, %k key_lengths(%len : !loom_kernel.buffer<[B, S], i32>) into %p {mask = #loom.mask<key_padding>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_scale(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, T, S], f32>) {
+  // expected-error @+1 {{scale must be positive and finite, got 0}}
+  loom_kernel.attention_probs %q, %k into %p {mask = #loom.mask<none>, scale = 0.0 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads>, !loom_kernel.buffer<[B, 2, T, S], f32>
   return
 }

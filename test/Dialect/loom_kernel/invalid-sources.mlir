@@ -145,3 +145,20 @@ func.func @positional_table_strided() {
   %pe = loom_kernel.positional_table : !loom_kernel.buffer<[6, 16], f32, row_stride = 32>
   return
 }
+
+// -----
+
+// No arena buffer is sequence x sequence.
+func.func @alloc_source_and_target() {
+  // expected-error @+1 {{cannot allocate a buffer that spans both S and T (no arena buffer is sequence x sequence), got '!loom_kernel.buffer<[B, 2, T, S], f32>'}}
+  %a = loom_kernel.alloc : !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @state_source_and_target() {
+  // expected-error @+1 {{state cannot span both S and T (no state is sequence x sequence), got '!loom_kernel.buffer<[B, S, T], f32>'}}
+  %s = loom_kernel.state "x" : !loom_kernel.buffer<[B, S, T], f32>
+  return
+}

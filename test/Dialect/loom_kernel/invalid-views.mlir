@@ -205,3 +205,51 @@ func.func @rows_symbolic_source(%x: !loom_kernel.buffer<[T, 16], f32>, %t: index
   %r = loom_kernel.rows %x from %t : !loom_kernel.buffer<[T, 16], f32> -> !loom_kernel.buffer<[T, 16], f32>
   return
 }
+
+// -----
+
+func.func @slice_out_of_range(%w: !loom_kernel.buffer<[2, B, 4, T, S], f32>) {
+  // expected-error @+1 {{index 2 is outside [0, 2)}}
+  %w2 = loom_kernel.slice %w[2] : !loom_kernel.buffer<[2, B, 4, T, S], f32> -> !loom_kernel.buffer<[B, 4, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @slice_negative(%w: !loom_kernel.buffer<[2, B, 4, T, S], f32>) {
+  // expected-error @+1 {{index -1 is outside [0, 2)}}
+  %w2 = loom_kernel.slice %w[-1] : !loom_kernel.buffer<[2, B, 4, T, S], f32> -> !loom_kernel.buffer<[B, 4, T, S], f32>
+  return
+}
+
+// -----
+
+func.func @slice_symbolic_leading(%x: !loom_kernel.buffer<[B, S, 8], f32>) {
+  // expected-error @+1 {{source must be a contiguous [N, ...] with a static N and at least 2 dims, got '!loom_kernel.buffer<[B, S, 8], f32>'}}
+  %r = loom_kernel.slice %x[0] : !loom_kernel.buffer<[B, S, 8], f32> -> !loom_kernel.buffer<[S, 8], f32>
+  return
+}
+
+// -----
+
+func.func @slice_vector(%x: !loom_kernel.buffer<[8], f32>) {
+  // expected-error @+1 {{source must be a contiguous [N, ...] with a static N and at least 2 dims, got '!loom_kernel.buffer<[8], f32>'}}
+  %r = loom_kernel.slice %x[0] : !loom_kernel.buffer<[8], f32> -> !loom_kernel.buffer<[], f32>
+  return
+}
+
+// -----
+
+func.func @slice_strided(%x: !loom_kernel.buffer<[4, 8], f32, row_stride = 16>) {
+  // expected-error @+1 {{source must be a contiguous [N, ...] with a static N and at least 2 dims, got '!loom_kernel.buffer<[4, 8], f32, row_stride = 16>'}}
+  %r = loom_kernel.slice %x[0] : !loom_kernel.buffer<[4, 8], f32, row_stride = 16> -> !loom_kernel.buffer<[8], f32>
+  return
+}
+
+// -----
+
+func.func @slice_wrong_result(%w: !loom_kernel.buffer<[2, B, 4, T, S], f32>) {
+  // expected-error @+1 {{result must be '!loom_kernel.buffer<[B, 4, T, S], f32>', got '!loom_kernel.buffer<[B, 4, S, T], f32>'}}
+  %w0 = loom_kernel.slice %w[0] : !loom_kernel.buffer<[2, B, 4, T, S], f32> -> !loom_kernel.buffer<[B, 4, S, T], f32>
+  return
+}

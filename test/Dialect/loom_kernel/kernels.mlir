@@ -1,7 +1,7 @@
 // RUN: loom-opt %s | loom-opt | FileCheck %s
 // Kernel ops without a selected kernel: linear (each activation), attention
 // (with and without key_lengths), layer_norm, add_norm (with and without
-// sum), embed, argmax and add.
+// sum), embed, argmax, add and attention_probs.
 
 // CHECK-LABEL: func @linear_none
 func.func @linear_none(%x: !loom_kernel.buffer<[B, S, 16], f32>, %wt: !loom_kernel.buffer<[16, 48], f32>, %b: !loom_kernel.buffer<[48], f32>, %y: !loom_kernel.buffer<[B, S, 48], f32>) {
@@ -158,5 +158,26 @@ func.func @add(%a: !loom_kernel.buffer<[B, S, 16], f32>, %b: !loom_kernel.buffer
 func.func @add_in_place(%a: !loom_kernel.buffer<[B, T, 16], f32>, %b: !loom_kernel.buffer<[B, T, 16], f32>) {
   // CHECK: loom_kernel.add %[[A:[^,]*]], %{{.*}} into %[[A]] : !BxTx16xf32_, !BxTx16xf32_, !BxTx16xf32_
   loom_kernel.add %a, %b into %a : !loom_kernel.buffer<[B, T, 16], f32>, !loom_kernel.buffer<[B, T, 16], f32>, !loom_kernel.buffer<[B, T, 16], f32>
+  return
+}
+
+// cross_attention's probabilities: queries over T, keys over S, written into
+// one layer [B, H, T, S] of the weights output.
+// CHECK-LABEL: func @attention_probs_key_padding
+func.func @attention_probs_key_padding(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %k: !loom_kernel.buffer<[B, 2, S, 8], f32, heads, row_stride = 32>, %len: !loom_kernel.buffer<[B], i32>, %weights: !loom_kernel.buffer<[3, B, 2, T, S], f32>) {
+  // CHECK: %[[W:.*]] = loom_kernel.slice %{{.*}}[2] : !_3xBx2xTxSxf32 -> !Bx2xTxSxf32_
+  %w = loom_kernel.slice %weights[2] : !loom_kernel.buffer<[3, B, 2, T, S], f32> -> !loom_kernel.buffer<[B, 2, T, S], f32>
+  // CHECK: loom_kernel.attention_probs %{{.*}}, %{{.*}} key_lengths(%{{.*}} : !Bxi32_) into %[[W]] {mask = #loom.mask<key_padding>, scale = 0.353553385 : f32} : !Bx2xTx8xf32_h, !Bx2xSx8xf32_h_r32_, !Bx2xTxSxf32_
+  loom_kernel.attention_probs %q, %k key_lengths(%len : !loom_kernel.buffer<[B], i32>) into %w {mask = #loom.mask<key_padding>, scale = 0.353553385 : f32} : !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, !loom_kernel.buffer<[B, 2, S, 8], f32, heads, row_stride = 32>, !loom_kernel.buffer<[B, 2, T, S], f32>
+  return
+}
+
+// Without padding no key_lengths; a self-attention's [B, H, T, T] would need
+// T twice, so causal probabilities are checked on static lengths here.
+// CHECK-LABEL: func @attention_probs_causal
+func.func @attention_probs_causal(%q: !loom_kernel.buffer<[B, 2, 5, 8], f32, heads>, %p: !loom_kernel.buffer<[B, 2, 5, 5], f32>) {
+  // CHECK: loom_kernel.attention_probs %{{.*}}, %{{.*}} into %{{.*}} {mask = #loom.mask<causal>, scale = 1.250000e-01 : f32} : !Bx2x5x8xf32_h, !Bx2x5x8xf32_h, !Bx2x5x5xf32_
+  // CHECK-NOT: key_lengths
+  loom_kernel.attention_probs %q, %q into %p {mask = #loom.mask<causal>, scale = 0.125 : f32} : !loom_kernel.buffer<[B, 2, 5, 8], f32, heads>, !loom_kernel.buffer<[B, 2, 5, 8], f32, heads>, !loom_kernel.buffer<[B, 2, 5, 5], f32>
   return
 }

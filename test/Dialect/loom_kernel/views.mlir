@@ -64,3 +64,21 @@ func.func @rows(%step: index) {
   %all = loom_kernel.rows %pe from %step : !loom_kernel.buffer<[6, 16], f32> -> !loom_kernel.buffer<[6, 16], f32>
   return
 }
+
+// One layer of cross_attention's weights [L, B, H, T, S].
+// CHECK-LABEL: func @slice_layer
+func.func @slice_layer(%w: !loom_kernel.buffer<[2, B, 4, T, S], f32>) {
+  // CHECK: loom_kernel.slice %{{.*}}[0] : !_2xBx4xTxSxf32 -> !Bx4xTxSxf32_
+  %w0 = loom_kernel.slice %w[0] : !loom_kernel.buffer<[2, B, 4, T, S], f32> -> !loom_kernel.buffer<[B, 4, T, S], f32>
+  // CHECK: loom_kernel.slice %{{.*}}[1] : !_2xBx4xTxSxf32 -> !Bx4xTxSxf32_
+  %w1 = loom_kernel.slice %w[1] : !loom_kernel.buffer<[2, B, 4, T, S], f32> -> !loom_kernel.buffer<[B, 4, T, S], f32>
+  return
+}
+
+// A static matrix's row, as a vector.
+// CHECK-LABEL: func @slice_row
+func.func @slice_row(%m: !loom_kernel.buffer<[3, 7], i32>) {
+  // CHECK: loom_kernel.slice %{{.*}}[2] : !_3x7xi32 -> !_7xi32
+  %r = loom_kernel.slice %m[2] : !loom_kernel.buffer<[3, 7], i32> -> !loom_kernel.buffer<[7], i32>
+  return
+}

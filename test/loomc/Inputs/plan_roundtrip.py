@@ -18,7 +18,8 @@ def check(spec):
     once = run("loom-opt", stdin=plan)
     if run("loom-opt", stdin=once) != once or once.strip() != plan.strip():
         sys.exit(f"{spec}: the plan does not print back the same")
-    replanned = run("loom-opt", "--loom-derive-decoding", "--loom-select-kernels",
+    replanned = run("loom-opt", "--loom-derive-decoding", "--loom-derive-cross-attention",
+                    "--loom-select-kernels",
                     "--loom-plan-buffers", stdin=plan)
     if replanned != once:
         sys.exit(f"{spec}: re-planning the plan changed it")

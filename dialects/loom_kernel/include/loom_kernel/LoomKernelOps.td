@@ -155,6 +155,26 @@ def LoomKernel_RowsOp : LoomKernel_Op<"rows", [Pure]> {
   let hasVerifier = 1;
 }
 
+def LoomKernel_SliceOp : LoomKernel_Op<"slice", [Pure]> {
+  let summary = "one index of a buffer's leading dim";
+  let description = [{
+    `source : [N, d1, ..., dk]` at `index` (`0 <= index < N`, N static)
+    as a view `[d1, ..., dk]` of the same memory: one decoder layer's part
+    of cross_attention's `weights` output `[L, B, H, T, S]`. The source is
+    contiguous, so the slice is too.
+
+    ```mlir
+    %w1 = loom_kernel.slice %weights[1] : !loom_kernel.buffer<[2, B, 4, T, S], f32> -> !loom_kernel.buffer<[B, 4, T, S], f32>
+    ```
+  }];
+  let arguments = (ins LoomKernel_Buffer:$source, I64Attr:$index);
+  let results = (outs LoomKernel_Buffer:$result);
+  let assemblyFormat = [{
+    $source `[` $index `]` attr-dict `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Decoding helpers (runtime data movement, not Halide kernels)
 //===----------------------------------------------------------------------===//
@@ -252,6 +272,33 @@ def LoomKernel_AttentionOp : LoomKernel_KernelOp<"attention"> {
   let assemblyFormat = [{
     $q `,` $k `,` $v (`key_lengths` `(` $key_lengths^ `:` type($key_lengths) `)`)?
     `into` $o attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($o)
+  }];
+  let hasVerifier = 1;
+}
+
+def LoomKernel_AttentionProbsOp : LoomKernel_KernelOp<"attention_probs"> {
+  let summary = "probs = softmax(mask(scale · q · kᵀ)), per head, written out";
+  let description = [{
+    The attention probabilities that `loom_kernel.attention` never stores,
+    for inspection (cross_attention's heatmaps): for `q : [B, H, Sq, Dh]`
+    and `k : [B, H, Sk, Dh]` (heads views, as attention's), `probs :
+    [B, H, Sq, Sk]` (contiguous, f32) gets the masked, scaled softmax over
+    the keys, 0 at a hidden key and in a row that sees none.
+    `key_lengths : [B]` (i32) is present exactly when the mask hides
+    padding keys. Family `attention_probs`.
+
+    ```mlir
+    loom_kernel.attention_probs %q, %k key_lengths(%src_len : !loom_kernel.buffer<[B], i32>) into %p {mask = #loom.mask<key_padding>, scale = 5.000000e-01 : f32} : !loom_kernel.buffer<[B, 2, T, 4], f32, heads>, !loom_kernel.buffer<[B, 2, S, 4], f32, heads, row_stride = 16>, !loom_kernel.buffer<[B, 2, T, S], f32>
+    ```
+  }] # kernelDoc;
+  let arguments = (ins LoomKernel_Buffer:$q, LoomKernel_Buffer:$k,
+                       Optional<LoomKernel_Buffer>:$key_lengths,
+                       LoomKernel_Buffer:$probs, Loom_MaskKindAttr:$mask,
+                       F32Attr:$scale,
+                       OptionalAttr<FlatSymbolRefAttr>:$kernel);
+  let assemblyFormat = [{
+    $q `,` $k (`key_lengths` `(` $key_lengths^ `:` type($key_lengths) `)`)?
+    `into` $probs attr-dict `:` type($q) `,` type($k) `,` type($probs)
   }];
   let hasVerifier = 1;
 }

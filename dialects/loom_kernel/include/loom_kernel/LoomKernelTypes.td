@@ -8,9 +8,12 @@ def LoomKernel_BufferType : TypeDef<LoomKernel_Dialect, "Buffer"> {
   let mnemonic = "buffer";
   let summary = "a strided window of memory with symbolic batch and lengths";
   let description = [{
-    `!loom_kernel.buffer<[d0, ..., dn-1], elt>` with each `di` a static size
-    or one of the symbols `B`, `S`, `T` (each at most once, and never both
-    `S` and `T`: no buffer is ever sequence x sequence). `elt` is f32 or i32.
+    `!loom_kernel.buffer<[d0, ..., dn-1], elt>` (at most 5 dims) with each
+    `di` a static size or one of the symbols `B`, `S`, `T` (each at most
+    once). `elt` is f32 or i32. Only a caller-owned output and its views may
+    have both `S` and `T` (cross_attention's weights `[L, B, H, T, S]`):
+    `loom_kernel.alloc` and `loom_kernel.state` refuse them, so no arena or
+    decoding state is ever sequence x sequence.
 
     Layout: the last dim is a row, contiguous; the leading dims index rows,
     row-major, `row_stride` elements apart (default: the row's size). A
@@ -26,6 +29,7 @@ def LoomKernel_BufferType : TypeDef<LoomKernel_Dialect, "Buffer"> {
     !loom_kernel.buffer<[B, 2, S, 8], f32, heads, row_stride = 48>
     !loom_kernel.buffer<[48, 16], f32>
     !loom_kernel.buffer<[B], i32>
+    !loom_kernel.buffer<[2, B, 4, T, S], f32>
     ```
   }];
   let parameters = (ins

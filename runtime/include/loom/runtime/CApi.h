@@ -8,7 +8,7 @@
 //
 // Each call on a handle holds the handle's lock (Model::mutex()): shared
 // for the calls that only read it (forward, translate, generate,
-// save_weights, gradients, save_checkpoint), exclusive for the ones that
+// cross_attention, save_weights, gradients, save_checkpoint), exclusive for the ones that
 // change it (train_step, compute_gradients, apply_gradients,
 // set_dropout_seed, load_checkpoint).
 //
@@ -42,6 +42,12 @@ loom_status translateBeam(loom_model *model, int64_t batch, int64_t srcMax,
 loom_status generate(loom_model *model, int64_t batch, int64_t promptMax,
                      const int32_t *prompt, const int32_t *promptLen,
                      int64_t maxNew, int32_t *tokens);
+/// Every decoder layer's cross-attention probabilities, inputs as forward's:
+/// weights[decoder_layers, B, heads, T, S] (the cross_attention plan).
+loom_status crossAttention(loom_model *model, int64_t batch, int64_t srcMax,
+                           const int32_t *src, const int32_t *srcLen,
+                           int64_t tgtMax, const int32_t *tgt,
+                           const int32_t *tgtLen, float *weights);
 
 // Training (LOOM_ARCH_TRAINABLE; loom_model_api.h documents each one).
 loom_status trainStep(loom_model *model, int64_t batch, int64_t srcMax,

@@ -110,6 +110,8 @@ View none();
 View columns(const View &v, int64_t offset, int64_t width);
 /// [B, S, H*Dh] as [B, H, S, Dh].
 View splitHeads(const View &v, int64_t heads);
+/// [N, d1, ...] at `index` of its leading dim, as [d1, ...].
+View slice(const View &v, int64_t index);
 /// Rows from `first` on of a [rows, width] buffer (positions from a step).
 View rowsFrom(const View &v, int64_t first);
 /// [B] int32, every element step + 1.

@@ -22,7 +22,7 @@ constexpr int64_t B = -1, S = -2, T = -3;
 enum class Element { f32, i32 };
 
 struct View {
-  static constexpr int kMaxRank = 4;
+  static constexpr int kMaxRank = 5; // cross_attention's [L, B, H, T, S]
   void *data = nullptr;
   Element element = Element::f32;
   int rank = 0;

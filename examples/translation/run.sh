@@ -1,44 +1,94 @@
 #!/usr/bin/env bash
-# The main job: set up and build Loom, compile the translation example's spec
-# into a native library, create weights, and translate a few sentences with
-# loom-run (greedy decoding with a KV cache).
+# The main job: an English -> French translator trained with Loom.
 #
-# The weights are initialised from a seed: training lands with a later issue,
-# so the output tokens are not a real translation yet, only what this model
-# computes (the parity tests check that PyTorch computes the same).
+#   1. set up and build Loom (cmake/setup.sh);
+#   2. the corpus: the French gettext catalogs of a pinned list of Debian
+#      packages (installed if missing), split into train / valid / test;
+#   3. a joint SentencePiece model on the training split;
+#   4. loomc compiles model.yaml into the model directory;
+#   5. loom-train trains it for LOOM_TRAIN_SECONDS (default 600) seconds;
+#   6. loom-translate translates the test split with beam search; loom-bleu
+#      scores it; a dozen examples are printed;
+#   7. pictures: loss.png (losses and BLEU over time), attention.png
+#      (cross-attention of the last decoder layer).
+#
+# Everything goes to build/examples/translation/. Running it again reuses
+# the build, the corpus and the tokenizer when their inputs did not change,
+# and trains afresh (LOOM_TRAIN_RESUME=1 continues the last training instead).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/examples/translation"
 "$root/cmake/setup.sh"
 
 bin="$root/build/bin"
 out="$root/build/examples/translation"
-spec="$root/examples/translation/model.yaml"
-mkdir -p "$out"
+model="$out/model"
+seconds="${LOOM_TRAIN_SECONDS:-600}"
+beam="${LOOM_BEAM:-4}"
+py=/usr/bin/python3
+mkdir -p "$out" "$model"
 
-echo "== loomc compile $spec --emit=kernels (the inference plan, first calls)"
-"$bin/loomc" compile "$spec" --emit=kernels > "$out/kernels.txt"
-head -8 "$out/kernels.txt"
-echo "   ... (all of it in $out/kernels.txt)"
-echo "== loomc compile $spec -o $out"
-"$bin/loomc" compile "$spec" -o "$out"
+echo "== corpus: French catalogs of the packages in $here/corpus_packages.txt"
+mapfile -t packages < <("$py" "$here/make_corpus.py" --print-packages)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+"$py" "$here/make_corpus.py" "$out/corpus"
 
-/usr/bin/python3 "$root/examples/translation/make_inputs.py" "$out"
-echo "== weights: initialised in-library from --seed=1, saved to weights.safetensors"
-"$bin/loom-run" --module="$out/libtranslator.so" --seed=1 --function=translate \
-  --input=@"$out/src.npy" --input=@"$out/src_len.npy" --max-new=12 \
-  --output=@"$out/seeded.npy" --save-weights="$out/weights.safetensors"
+echo "== tokenizer: joint SentencePiece model on the training split"
+vocab=$("$py" -c "import yaml, sys; s = yaml.safe_load(open(sys.argv[1])); assert s['src_vocab'] == s['tgt_vocab'], 'the joint tokenizer needs src_vocab == tgt_vocab'; print(s['src_vocab'])" "$here/model.yaml")
+stamp="$vocab $(cat "$out/corpus/train.en" "$out/corpus/train.fr" | md5sum | cut -d' ' -f1)"
+if [ ! -f "$model/sentencepiece.model" ] || [ "$(cat "$out/tokenizer.stamp" 2>/dev/null)" != "$stamp" ]; then
+  spm_train --input="$out/corpus/train.en,$out/corpus/train.fr" \
+    --model_prefix="$out/sentencepiece" --vocab_size="$vocab" --model_type=unigram \
+    --character_coverage=1.0 --pad_id=0 --bos_id=1 --eos_id=2 --unk_id=3 \
+    --num_threads=2 --minloglevel=2 > "$out/spm_train.log" 2>&1 \
+    || { tail -20 "$out/spm_train.log"; exit 1; }
+  mv "$out/sentencepiece.model" "$model/sentencepiece.model"
+  mv "$out/sentencepiece.vocab" "$model/sentencepiece.vocab"
+  echo "$stamp" > "$out/tokenizer.stamp"
+fi
+echo "$vocab pieces: $model/sentencepiece.model"
 
-echo "== loom-run --function=translate with the saved weights (4 sentences, 2 threads)"
-"$bin/loom-run" --module="$out/libtranslator.so" --weights="$out/weights.safetensors" \
-  --function=translate --input=@"$out/src.npy" --input=@"$out/src_len.npy" \
-  --max-new=12 --threads=2 --repeat=5 --output=@"$out/tokens.npy"
-/usr/bin/python3 - "$out" <<'PY'
+echo "== loomc compile $here/model.yaml -o $model"
+"$bin/loomc" compile "$here/model.yaml" -o "$model"
+
+echo "== loom-train: $seconds s on 2 threads"
+resume=()
+if [ "${LOOM_TRAIN_RESUME:-0}" = 1 ] && [ -f "$model/checkpoint.safetensors" ]; then
+  resume=(--resume)
+else
+  rm -f "$model/checkpoint.safetensors" "$model/trainer.json" "$out/metrics.jsonl"
+fi
+"$bin/loom-train" --model="$model" --train="$out/corpus/train" --valid="$out/corpus/valid" \
+  --time-budget="$seconds" --threads=2 --metrics="$out/metrics.jsonl" "${resume[@]}"
+
+echo "== loom-translate --beam=$beam: the test split"
+"$bin/loom-translate" --model="$model" --beam="$beam" --threads=2 \
+  < "$out/corpus/test.en" > "$out/test.hyp"
+echo "test BLEU ($(wc -l < "$out/test.hyp") sentences, beam $beam, sacreBLEU 13a):"
+"$bin/loom-bleu" "$out/test.hyp" "$out/corpus/test.fr"
+
+echo "== examples (source / reference / Loom)"
+"$py" - "$out" <<'PY'
 import sys
-import numpy as np
 out = sys.argv[1]
-src, lens = np.load(f"{out}/src.npy"), np.load(f"{out}/src_len.npy")
-tokens, seeded = np.load(f"{out}/tokens.npy"), np.load(f"{out}/seeded.npy")
-assert (tokens == seeded).all(), "reloaded weights translate differently"
-for row in range(len(src)):
-    print(f"  source {src[row, :lens[row]].tolist()}\n  -> {tokens[row].tolist()}")
+read = lambda name: open(f"{out}/{name}", encoding="utf-8").read().split("\n")
+src, ref, hyp = read("corpus/test.en"), read("corpus/test.fr"), read("test.hyp")
+step = max(1, (len(hyp) - 1) // 12)
+for i in range(0, 12 * step, step):
+    print(f"  en:   {src[i]}\n  ref:  {ref[i]}\n  loom: {hyp[i]}\n")
 PY
+
+echo "== pictures"
+"$py" "$here/plot_training.py" --metrics "$out/metrics.jsonl" --out "$out/loss.png"
+echo "wrote $out/loss.png"
+"$py" "$here/show_attention.py" "$model" "$out/corpus/test.en" "$out/test.hyp" "$out/attention.png"

@@ -274,8 +274,13 @@ private:
     s.blockMax(i, kb, h, b) = kNeg;
     s.blockMax(i, kb, h, b) = max(s.blockMax(i, kb, h, b), score(s, i, rj, kb));
     // exp(S - m_blk), zero where masked (a NaN or +Inf score gives NaN).
-    s.p(i, jj, kb, h, b) = select(visible(i, keyIndex(kb, jj)),
-                                  fastExp(score(s, i, jj, kb) - s.blockMax(i, kb, h, b)), 0.0f);
+    // A -Inf score is tested on its bits (fast math may fold a float compare)
+    // and gives 0 without the exp: e^{-Inf - m} went NaN in the vectorised
+    // fast pass with key blocks of 16.
+    Expr sc = score(s, i, jj, kb);
+    Expr minusInf = reinterpret<int32_t>(sc) == int32_t(0xff800000u);
+    s.p(i, jj, kb, h, b) = select(visible(i, keyIndex(kb, jj)) && !minusInf,
+                                  fastExp(sc - s.blockMax(i, kb, h, b)), 0.0f);
     s.blockSum(i, kb, h, b) = 0.0f;
     s.blockSum(i, kb, h, b) += s.p(i, rj, kb, h, b);
     // With dropout, P v takes the dropped P (the fast pass: the mask's

@@ -210,11 +210,15 @@ public:
     // Unblocked: one sum over all of m, in order.
     prod(col, row) = 0.0f;
     prod(col, row) += x(row, rm) * dy(col, rm);
-    // Blocked (large M): part(n, k, b) sums m in [b MC, (b + 1) MC), blockSum
-    // the blocks in order, so one MC x NR block of dy stays in cache while a
-    // task walks all its row tiles. m_block thus sets the summation order.
+    // Blocked (large M): part(n, k, b) sums m in [b MC, min((b + 1) MC, M)),
+    // blockSum the blocks in order, so one MC x NR block of dy stays in cache
+    // while a task walks all its row tiles. m_block thus sets the summation
+    // order (the last block is shorter when MC does not divide M: M is B x T,
+    // rarely a multiple of it).
     part(col, row, blk) = 0.0f;
-    part(col, row, blk) += x(row, blk * MC + mi) * dy(col, blk * MC + mi);
+    // (min: bounds inference does not see the last block's end in mi.where.)
+    Expr m = min(blk * MC + mi, M - 1);
+    part(col, row, blk) += x(row, m) * dy(col, m);
     blockSum(col, row) = 0.0f;
     blockSum(col, row) += part(col, row, mb);
     dwt(col, row) = select(blocked, blockSum(col, row), prod(col, row));
@@ -255,8 +259,9 @@ private:
     NB = outputExtent1(dbias.name());
     rm = RDom(0, M, "rm");
     mi = RDom(0, MC, "mi");
-    mb = RDom(0, M / MC, "mb");
-    blocked = K >= TR && N >= 2 * NR && M >= m_block_min_m.forTarget(t) && M % MC == 0;
+    mi.where(blk * MC + mi < M); // the last block's end (Halide tightens the loop)
+    mb = RDom(0, (M + MC - 1) / MC, "mb");
+    blocked = K >= TR && N >= 2 * NR && M >= m_block_min_m.forTarget(t);
   }
 
   static Expr outputExtent1(const std::string &name) {

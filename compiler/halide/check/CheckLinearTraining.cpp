@@ -304,18 +304,21 @@ struct GradWeightData {
 };
 
 void checkGradWeightKernels(const std::vector<Kernel<abi::linear_grad_weight_fn>> &kernels) {
-  // {M, K, N}: narrow, odd, one row, the blocked branch (M = 1024, 2048; K >=
-  // 96, N >= 128), the vocabulary projection's width.
-  const int shapes[][3] = {{1, 24, 40},     {7, 40, 24},     {37, 24, 40},   {37, 200, 33},
+  // {M, K, N}: narrow, odd, one row, the blocked branch (M >= 1024; K >= 96,
+  // N >= 128; M = 1100 and 1601 end with a short block), the vocabulary
+  // projection's width.
+  const int shapes[][3] = {{1, 24, 40},     {7, 40, 24},     {37, 24, 40},    {37, 200, 33},
                            {1, 512, 512},   {300, 130, 200}, {1024, 96, 130}, {1024, 200, 520},
-                           {2048, 100, 300}, {64, 40, 8000},  {3, 1, 1},      {1000, 7, 5}};
+                           {2048, 100, 300}, {64, 40, 8000},  {3, 1, 1},      {1000, 7, 5},
+                           {1100, 96, 130}, {1601, 120, 260}};
   for (auto &s : shapes) {
     GradWeightData d(s[0], s[1], s[2]);
     for (auto &k : kernels) d.run(k, "");
   }
   // NaN in x[m0, k0] makes row k0 of dwt NaN, in dy[m1, n1] column n1 and
   // dbias[n1]; +-Inf likewise +-Inf, or NaN where signs meet or a 0 is met.
-  for (auto s : {std::array<int, 3>{37, 200, 33}, std::array<int, 3>{1024, 96, 130}}) {
+  for (auto s : {std::array<int, 3>{37, 200, 33}, std::array<int, 3>{1024, 96, 130},
+                 std::array<int, 3>{1100, 96, 130}}) {
     GradWeightData d(s[0], s[1], s[2]);
     const int M = s[0], K = s[1], N = s[2];
     d.xAt(1, K / 2) = kNaN;

@@ -6,12 +6,12 @@
 // attention_probs on the same q and k views, mask, scale and key lengths,
 // writing layer i's probabilities [B, H, T, S] into `slice i` of the output
 // `weights` [L, B, H, T, S]. A cross-attention is found as
-// --loom-derive-decoding finds one: an attention on the target side (it
-// writes a buffer with the T dim) whose keys are a buffer the source side
-// (kernels that write no T buffer) wrote.
+// --loom-derive-decoding finds one (ForwardSides.h): an attention on the
+// target side (it writes a buffer with the T dim) whose keys are a buffer the
+// source side (kernels that write no T buffer) wrote.
 //
 //===----------------------------------------------------------------------===//
-#include "Lowering/BufferLiveness.h"
+#include "Lowering/ForwardSides.h"
 #include "Lowering/Passes.h"
 #include "Lowering/PlanRoles.h"
 
@@ -28,27 +28,14 @@ using namespace loom::kernel;
 
 namespace {
 
-bool writesTargetRows(Operation *op) {
-  return llvm::any_of(buffersWrittenBy(op), [](Value v) {
-    return cast<BufferType>(v.getType()).hasSymbol(kTarget);
-  });
-}
-
 /// @forward's cross-attentions, in program order (one per decoder layer).
 SmallVector<AttentionOp> crossAttentions(func::FuncOp forward) {
-  llvm::DenseSet<Operation *> sourceWritten;
-  forward.walk([&](KernelOp op) {
-    if (!writesTargetRows(op))
-      for (Value written : buffersWrittenBy(op))
-        if (AllocOp alloc = rootAlloc(written))
-          sourceWritten.insert(alloc);
-  });
+  ForwardSides sides = splitForwardSides(forward);
   SmallVector<AttentionOp> cross;
-  forward.walk([&](AttentionOp op) {
-    AllocOp keys = rootAlloc(op.getK());
-    if (writesTargetRows(op) && keys && sourceWritten.contains(keys))
-      cross.push_back(op);
-  });
+  for (KernelOp op : sides.target)
+    if (auto attention = dyn_cast<AttentionOp>(op.getOperation());
+        attention && sides.isCrossAttention(attention))
+      cross.push_back(attention);
   return cross;
 }
 

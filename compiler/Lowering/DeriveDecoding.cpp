@@ -11,12 +11,11 @@
 // output `next` (greedy decoding reads only that).
 //
 //===----------------------------------------------------------------------===//
-#include "Lowering/BufferLiveness.h"
+#include "Lowering/ForwardSides.h"
 #include "Lowering/Passes.h"
 #include "Lowering/PlanRoles.h"
 
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/SetVector.h"
 
 namespace loom {
 #define GEN_PASS_DEF_LOOMDERIVEDECODING
@@ -29,12 +28,6 @@ using namespace loom::kernel;
 
 namespace {
 
-bool writesTargetRows(Operation *op) {
-  return llvm::any_of(buffersWrittenBy(op), [](Value v) {
-    return cast<BufferType>(v.getType()).hasSymbol(kTarget);
-  });
-}
-
 /// The argument of `func` with role `role` of `kind`, or null.
 Value argumentWithRole(func::FuncOp func, RoleKind kind, StringRef role) {
   for (BlockArgument arg : func.getArguments())
@@ -43,31 +36,6 @@ Value argumentWithRole(func::FuncOp func, RoleKind kind, StringRef role) {
         attr && attr.getValue() == role)
       return arg;
   return nullptr;
-}
-
-/// @forward's kernel ops split by side, and the source buffers the target
-/// side reads.
-struct Sides {
-  SmallVector<KernelOp> source, target;
-  llvm::SetVector<AllocOp> crossing;
-};
-
-Sides splitSides(func::FuncOp forward) {
-  Sides sides;
-  forward.walk([&](KernelOp op) {
-    (writesTargetRows(op) ? sides.target : sides.source).push_back(op);
-  });
-  llvm::DenseSet<Operation *> sourceWritten;
-  for (KernelOp op : sides.source)
-    for (Value written : buffersWrittenBy(op))
-      if (AllocOp alloc = rootAlloc(written))
-        sourceWritten.insert(alloc);
-  for (KernelOp op : sides.target)
-    for (Value operand : op->getOperands())
-      if (AllocOp alloc = rootAlloc(operand))
-        if (sourceWritten.contains(alloc))
-          sides.crossing.insert(alloc);
-  return sides;
 }
 
 /// Builds a function from ops of @forward: operands are cloned on demand
@@ -132,7 +100,7 @@ public:
 };
 
 /// @decode_init: the source side, writing crossing buffers into state.
-void buildDecodeInit(func::FuncOp forward, const Sides &sides) {
+void buildDecodeInit(func::FuncOp forward, const ForwardSides &sides) {
   FunctionBuilder fb(forward, "decode_init", sides.crossing);
   for (KernelOp op : sides.source)
     fb.clone(op);
@@ -183,7 +151,7 @@ Value positionsAt(FunctionBuilder &fb, EmbedOp embed, Value step) {
 }
 
 /// @decode_step: the target side for one position per row.
-LogicalResult buildDecodeStep(func::FuncOp forward, const Sides &sides,
+LogicalResult buildDecodeStep(func::FuncOp forward, const ForwardSides &sides,
                               int64_t maxLen) {
   FunctionBuilder fb(forward, "decode_step", sides.crossing);
   Value step =
@@ -204,7 +172,7 @@ LogicalResult buildDecodeStep(func::FuncOp forward, const Sides &sides,
   int selfIndex = 0;
   for (KernelOp op : sides.target) {
     auto attention = dyn_cast<AttentionOp>(op.getOperation());
-    if (attention && !sides.crossing.contains(rootAlloc(attention.getK()))) {
+    if (attention && !sides.isCrossAttention(attention)) {
       if (failed(decodeSelfAttention(fb, attention, selfIndex++, maxLen, step,
                                      lengths)))
         return failure();
@@ -231,7 +199,7 @@ struct DeriveDecodingPass
     // Derived already (the pass is idempotent), or nothing to derive from.
     if (!forward || module.lookupSymbol("decode_step"))
       return;
-    Sides sides = splitSides(forward);
+    ForwardSides sides = splitForwardSides(forward);
     if (sides.target.empty())
       return; // an encoder: nothing to decode
     int64_t maxLen = 0;

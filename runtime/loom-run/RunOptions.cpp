@@ -2,14 +2,8 @@
 
 #include "RunOptions.h"
 
-#include "loom/runtime/Decimal.h"
+#include "CommandLine.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstddef>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 
 namespace loom::run {
@@ -21,102 +15,40 @@ enum class Flag {
   LearningRate, Steps, SaveCheckpoint, Resume, DropoutSeed, Beam, LengthPenalty
 };
 
-struct FlagInfo {
-  const char *name; // without the leading "--"
-  Flag flag;
-  bool takesValue;
-  bool repeatable;
-};
-
-constexpr FlagInfo kFlags[] = {
+constexpr cli::FlagSpec<Flag> kFlags[] = {
     {"help", Flag::Help, false, true},
-    {"module", Flag::Module, true, false},
-    {"weights", Flag::Weights, true, false},
-    {"seed", Flag::Seed, true, false},
-    {"function", Flag::Function, true, false},
+    {"module", Flag::Module, true},
+    {"weights", Flag::Weights, true},
+    {"seed", Flag::Seed, true},
+    {"function", Flag::Function, true},
     {"input", Flag::Input, true, true},
     {"output", Flag::Output, true, true},
-    {"threads", Flag::Threads, true, false},
-    {"repeat", Flag::Repeat, true, false},
-    {"max-new", Flag::MaxNew, true, false},
-    {"save-weights", Flag::SaveWeights, true, false},
-    {"lr", Flag::LearningRate, true, false},
-    {"steps", Flag::Steps, true, false},
-    {"save-checkpoint", Flag::SaveCheckpoint, true, false},
-    {"resume", Flag::Resume, true, false},
-    {"dropout-seed", Flag::DropoutSeed, true, false},
-    {"beam", Flag::Beam, true, false},
-    {"length-penalty", Flag::LengthPenalty, true, false},
+    {"threads", Flag::Threads, true},
+    {"repeat", Flag::Repeat, true},
+    {"max-new", Flag::MaxNew, true},
+    {"save-weights", Flag::SaveWeights, true},
+    {"lr", Flag::LearningRate, true},
+    {"steps", Flag::Steps, true},
+    {"save-checkpoint", Flag::SaveCheckpoint, true},
+    {"resume", Flag::Resume, true},
+    {"dropout-seed", Flag::DropoutSeed, true},
+    {"beam", Flag::Beam, true},
+    {"length-penalty", Flag::LengthPenalty, true},
 };
 
-size_t editDistance(const std::string &a, const std::string &b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string unknownFlagMessage(const std::string &arg, const std::string &name) {
-  std::string message = "unknown flag '" + arg + "'";
-  const FlagInfo *best = nullptr;
-  size_t bestDistance = 3; // suggest only close misspellings
-  for (const FlagInfo &info : kFlags) {
-    size_t d = editDistance(name, info.name);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = &info;
-    }
-  }
-  if (best)
-    message += "; did you mean '--" + std::string(best->name) + "'?";
-  return message;
-}
-
-
-/// An integer in [min, INT_MAX] for --threads, --repeat, --max-new.
-bool parseCount(const std::string &flag, const std::string &text, int64_t min, int64_t &value,
-                std::string &error) {
-  uint64_t v = 0;
-  if (!loom::parseDecimal(text, uint64_t(std::numeric_limits<int>::max()), v) ||
-      int64_t(v) < min) {
-    error = "--" + flag + "='" + text + "': expected an integer >= " + std::to_string(min) +
-            " (at most " + std::to_string(std::numeric_limits<int>::max()) + ")";
-    return false;
-  }
-  value = int64_t(v);
-  return true;
-}
-
-/// --lr, --length-penalty: a decimal number (no hex, no inf or nan), finite
-/// as a float, >= 0.
+/// --lr, --length-penalty: a decimal number, finite as a float, >= 0.
 bool parseNonNegative(const std::string &flag, const std::string &text, const char *what,
                       float &value, std::string &error) {
-  error = "--" + flag + "='" + text + "': expected " + what;
-  if (text.empty() || text.size() > 64)
+  double v = 0;
+  if (!cli::parseNumber(text, v) || v < 0) {
+    error = "--" + flag + "='" + text + "': expected " + what;
     return false;
-  for (char c : text)
-    if (!std::strchr("0123456789.eE+-", c))
-      return false;
-  errno = 0;
-  char *end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) || v < 0)
-    return false;
+  }
   if (float(v) > std::numeric_limits<float>::max()) {
     error = "--" + flag + "='" + text + "': larger than a float can hold";
     return false;
   }
   value = float(v);
-  error.clear();
   return true;
 }
 
@@ -131,153 +63,72 @@ bool parseFileRef(const std::string &flag, const std::string &text, std::string 
   return true;
 }
 
+/// Stores one flag's value; false with `error` set when it is malformed.
+bool applyFlag(Flag flag, const std::string &name, const std::string &value, RunOptions &options,
+               std::string &error) {
+  int64_t count = 0;
+  switch (flag) {
+  case Flag::Help:
+    options.help = true;
+    return true;
+  case Flag::Module:
+    options.modulePath = value;
+    return true;
+  case Flag::Weights:
+    options.weightsPath = value;
+    return true;
+  case Flag::Seed:
+    return cli::parseSeed(name, value, options.seed.emplace(), error);
+  case Flag::Function:
+    options.function = value;
+    return true;
+  case Flag::Input:
+    return parseFileRef(name, value, options.inputPaths.emplace_back(), error);
+  case Flag::Output:
+    return parseFileRef(name, value, options.outputPaths.emplace_back(), error);
+  case Flag::Threads:
+    if (!cli::parseCount(name, value, 1, count, error))
+      return false;
+    options.threads = int(count);
+    return true;
+  case Flag::Repeat:
+    if (!cli::parseCount(name, value, 1, count, error))
+      return false;
+    options.repeat = int(count);
+    return true;
+  case Flag::MaxNew:
+    return cli::parseCount(name, value, 1, options.maxNew.emplace(), error);
+  case Flag::SaveWeights:
+    options.saveWeightsPath = value;
+    return true;
+  case Flag::LearningRate:
+    return parseNonNegative(name, value, "a learning rate, a finite number >= 0 (e.g. 1e-3)",
+                            options.lr.emplace(), error);
+  case Flag::Steps:
+    return cli::parseCount(name, value, 1, options.steps.emplace(), error);
+  case Flag::SaveCheckpoint:
+    options.saveCheckpointPath = value;
+    return true;
+  case Flag::Resume:
+    options.resumePath = value;
+    return true;
+  case Flag::Beam:
+    return cli::parseCount(name, value, 1, options.beam.emplace(), error);
+  case Flag::LengthPenalty:
+    return parseNonNegative(name, value, "a length penalty, a finite number >= 0 (e.g. 0.6)",
+                            options.lengthPenalty.emplace(), error);
+  case Flag::DropoutSeed:
+    return cli::parseSeed(name, value, options.dropoutSeed.emplace(), error);
+  }
+  return true;
+}
+
 } // namespace
 
 bool parseRunOptions(int argc, const char *const *argv, RunOptions &options,
                      std::string &error) {
-  // --help wins over everything else on the line, errors included.
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      options.help = true;
-      return true;
-    }
-  std::vector<bool> seen(sizeof(kFlags) / sizeof(kFlags[0]), false);
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      error = "unexpected argument '" + arg + "' (every argument is a --flag)";
-      return false;
-    }
-    size_t eq = arg.find('=');
-    std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    const FlagInfo *info = nullptr;
-    size_t index = 0;
-    for (; index < seen.size(); ++index)
-      if (name == kFlags[index].name) {
-        info = &kFlags[index];
-        break;
-      }
-    if (!info) {
-      error = unknownFlagMessage(eq == std::string::npos ? arg : arg.substr(0, eq), name);
-      return false;
-    }
-    if (seen[index] && !info->repeatable) {
-      error = "--" + name + " given more than once";
-      return false;
-    }
-    seen[index] = true;
-
-    std::string value;
-    if (!info->takesValue) {
-      if (eq != std::string::npos) {
-        error = "--" + name + " takes no value";
-        return false;
-      }
-    } else if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-    } else if (i + 1 < argc && std::string(argv[i + 1]).compare(0, 2, "--") != 0) {
-      value = argv[++i];
-    } else {
-      error = "--" + name + " requires a value";
-      return false;
-    }
-    if (info->takesValue && value.empty()) {
-      error = "--" + name + " requires a non-empty value";
-      return false;
-    }
-
-    int64_t count = 0;
-    switch (info->flag) {
-    case Flag::Help:
-      options.help = true;
-      break;
-    case Flag::Module:
-      options.modulePath = value;
-      break;
-    case Flag::Weights:
-      options.weightsPath = value;
-      break;
-    case Flag::Seed: {
-      uint64_t seed = 0;
-      if (!loom::parseDecimal(value, std::numeric_limits<uint64_t>::max(), seed)) {
-        error = "--seed='" + value + "': expected an integer in [0, 2^64)";
-        return false;
-      }
-      options.seed = seed;
-      break;
-    }
-    case Flag::Function:
-      options.function = value;
-      break;
-    case Flag::Input:
-      if (!parseFileRef(name, value, options.inputPaths.emplace_back(), error))
-        return false;
-      break;
-    case Flag::Output:
-      if (!parseFileRef(name, value, options.outputPaths.emplace_back(), error))
-        return false;
-      break;
-    case Flag::Threads:
-      if (!parseCount(name, value, 1, count, error))
-        return false;
-      options.threads = int(count);
-      break;
-    case Flag::Repeat:
-      if (!parseCount(name, value, 1, count, error))
-        return false;
-      options.repeat = int(count);
-      break;
-    case Flag::MaxNew:
-      if (!parseCount(name, value, 1, count, error))
-        return false;
-      options.maxNew = count;
-      break;
-    case Flag::SaveWeights:
-      options.saveWeightsPath = value;
-      break;
-    case Flag::LearningRate: {
-      float lr = 0;
-      if (!parseNonNegative(name, value,
-                            "a learning rate, a finite number >= 0 (e.g. 1e-3)", lr, error))
-        return false;
-      options.lr = lr;
-      break;
-    }
-    case Flag::Steps:
-      if (!parseCount(name, value, 1, count, error))
-        return false;
-      options.steps = count;
-      break;
-    case Flag::SaveCheckpoint:
-      options.saveCheckpointPath = value;
-      break;
-    case Flag::Resume:
-      options.resumePath = value;
-      break;
-    case Flag::Beam:
-      if (!parseCount(name, value, 1, count, error))
-        return false;
-      options.beam = count;
-      break;
-    case Flag::LengthPenalty: {
-      float alpha = 0;
-      if (!parseNonNegative(name, value, "a length penalty, a finite number >= 0 (e.g. 0.6)",
-                            alpha, error))
-        return false;
-      options.lengthPenalty = alpha;
-      break;
-    }
-    case Flag::DropoutSeed: {
-      uint64_t seed = 0;
-      if (!loom::parseDecimal(value, std::numeric_limits<uint64_t>::max(), seed)) {
-        error = "--dropout-seed='" + value + "': expected an integer in [0, 2^64)";
-        return false;
-      }
-      options.dropoutSeed = seed;
-      break;
-    }
-    }
-  }
+  if (!cli::parseFlags(argc, argv, kFlags, cli::WalkStyle{}, applyFlag, options, error))
+    return false;
   if (options.help)
     return true;
 

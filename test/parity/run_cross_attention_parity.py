@@ -33,27 +33,17 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loom_torch  # noqa: E402
+import run_parity  # noqa: E402
 from loom_tools import Compiler, finish, run_cases, tool_path  # noqa: E402
 
 TOLERANCE = 1e-5
 LOOM_OK, LOOM_ERROR_INVALID_ARGUMENT = 0, 1
 
 
-def _ed(**kw):
-    return {"architecture": "encoder_decoder", **kw}
-
-
-# Post-norm (ReLU, final norms) and pre-norm (GELU, no final norm), as run_parity.py's
-# specs of those names; one head of width 24.
-SPECS = {
-    "xa_post_relu": _ed(d_model=32, heads=4, ffn_hidden=64, encoder_layers=2, decoder_layers=2,
-                        src_vocab=37, tgt_vocab=43, max_len=64),
-    "xa_pre_gelu": _ed(d_model=40, heads=5, ffn_hidden=72, encoder_layers=1, decoder_layers=2,
-                       src_vocab=53, tgt_vocab=29, max_len=48, activation="gelu",
-                       norm_first=True, final_norm=False, layer_norm_eps=1e-6),
-    "xa_one_head": _ed(d_model=24, heads=1, ffn_hidden=48, encoder_layers=1, decoder_layers=1,
-                       src_vocab=19, tgt_vocab=23, max_len=40, dropout=0.1),
-}
+# run_parity.py's encoder-decoder specs under names of their own (each names its library):
+# post-norm (ReLU, final norms), pre-norm (GELU, no final norm), one head of width 24.
+SPECS = {f"xa_{name[len('ed_'):]}": run_parity.SPECS[name]
+         for name in ("ed_post_relu", "ed_pre_gelu", "ed_one_head")}
 
 
 @dataclasses.dataclass

@@ -1,15 +1,9 @@
 //===- TrainOptions.cpp - Command line of loom-train ----------------------===//
 #include "TrainOptions.h"
 
-#include "loom/runtime/Decimal.h"
+#include "CommandLine.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
-#include <vector>
 
 namespace loom::train {
 
@@ -43,13 +37,7 @@ enum class Flag {
   SaveEvery
 };
 
-struct FlagInfo {
-  const char *name; // without the leading "--"
-  Flag flag;
-  bool takesValue;
-};
-
-constexpr FlagInfo kFlags[] = {
+constexpr cli::FlagSpec<Flag> kFlags[] = {
     {"help", Flag::Help, false},
     {"model", Flag::Model, true},
     {"train", Flag::Train, true},
@@ -72,68 +60,6 @@ constexpr FlagInfo kFlags[] = {
     {"label-smoothing", Flag::LabelSmoothing, true},
     {"save-every", Flag::SaveEvery, true},
 };
-constexpr size_t kFlagCount = sizeof(kFlags) / sizeof(kFlags[0]);
-
-size_t editDistance(const std::string &a, const std::string &b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string unknownFlagMessage(const std::string &arg, const std::string &name) {
-  std::string message = "unknown flag '" + arg + "'";
-  const FlagInfo *best = nullptr;
-  size_t bestDistance = 3; // suggest only close misspellings
-  for (const FlagInfo &info : kFlags) {
-    size_t d = editDistance(name, info.name);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = &info;
-    }
-  }
-  if (best)
-    message += "; did you mean '--" + std::string(best->name) + "'?";
-  return message;
-}
-
-/// An integer in [min, max].
-bool parseInteger(const std::string &flag, const std::string &text, int64_t min, int64_t max,
-                  int64_t &value, std::string &error) {
-  uint64_t v = 0;
-  if (!loom::parseDecimal(text, uint64_t(max), v) || int64_t(v) < min) {
-    error = "--" + flag + "='" + text + "': expected an integer in [" + std::to_string(min) + ", " +
-            std::to_string(max) + "]";
-    return false;
-  }
-  value = int64_t(v);
-  return true;
-}
-
-/// A plain decimal number (no hex, inf or nan).
-bool parseNumber(const std::string &text, double &value) {
-  if (text.empty() || text.size() > 64)
-    return false;
-  for (char c : text)
-    if (!std::strchr("0123456789.eE+-", c))
-      return false;
-  errno = 0;
-  char *end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v))
-    return false;
-  value = v;
-  return true;
-}
 
 /// A language code names files PREFIX.CODE: no '/', nothing empty.
 bool parseLanguage(const std::string &flag, const std::string &text, std::string &value,
@@ -170,7 +96,7 @@ bool applyFlag(Flag flag, const std::string &name, const std::string &value, Tra
   case Flag::Tgt:
     return parseLanguage(name, value, options.tgt.emplace(), error);
   case Flag::BatchTokens:
-    if (!parseInteger(name, value, 1, intMax, count, error))
+    if (!cli::parseInteger(name, value, 1, intMax, count, error))
       return false;
     options.batchTokens = count;
     return true;
@@ -185,14 +111,14 @@ bool applyFlag(Flag flag, const std::string &name, const std::string &value, Tra
     }
     return true;
   case Flag::Lr:
-    if (!parseNumber(value, number) || number < 0 || number > 1e6) {
+    if (!cli::parseNumber(value, number) || number < 0 || number > 1e6) {
       error = "--lr='" + value + "': expected a finite number >= 0 (e.g. 0.32 or 1e-3)";
       return false;
     }
     options.lr = number;
     return true;
   case Flag::Warmup:
-    if (!parseInteger(name, value, 0, int64Max, count, error))
+    if (!cli::parseInteger(name, value, 0, int64Max, count, error))
       return false;
     options.warmup = count;
     return true;
@@ -205,31 +131,24 @@ bool applyFlag(Flag flag, const std::string &name, const std::string &value, Tra
     options.timeBudget = number;
     return true;
   case Flag::Epochs:
-    if (!parseInteger(name, value, 1, intMax, count, error))
+    if (!cli::parseInteger(name, value, 1, intMax, count, error))
       return false;
     options.epochs = count;
     return true;
   case Flag::Steps:
-    if (!parseInteger(name, value, 1, int64Max, count, error))
+    if (!cli::parseInteger(name, value, 1, int64Max, count, error))
       return false;
     options.steps = count;
     return true;
-  case Flag::Seed: {
-    uint64_t seed = 0;
-    if (!loom::parseDecimal(value, std::numeric_limits<uint64_t>::max(), seed)) {
-      error = "--seed='" + value + "': expected an integer in [0, 2^64)";
-      return false;
-    }
-    options.seed = seed;
-    return true;
-  }
+  case Flag::Seed:
+    return cli::parseSeed(name, value, options.seed.emplace(), error);
   case Flag::Threads:
-    if (!parseInteger(name, value, 1, intMax, count, error))
+    if (!cli::parseInteger(name, value, 1, intMax, count, error))
       return false;
     options.threads = int(count);
     return true;
   case Flag::LogEvery:
-    if (!parseInteger(name, value, 1, intMax, count, error))
+    if (!cli::parseInteger(name, value, 1, intMax, count, error))
       return false;
     options.logEvery = count;
     return true;
@@ -240,19 +159,19 @@ bool applyFlag(Flag flag, const std::string &name, const std::string &value, Tra
     options.resume = true;
     return true;
   case Flag::ValidMax:
-    if (!parseInteger(name, value, 1, intMax, count, error))
+    if (!cli::parseInteger(name, value, 1, intMax, count, error))
       return false;
     options.validMax = count;
     return true;
   case Flag::LabelSmoothing:
-    if (!parseNumber(value, number) || number < 0 || number >= 1) {
+    if (!cli::parseNumber(value, number) || number < 0 || number >= 1) {
       error = "--label-smoothing='" + value + "': expected a number in [0, 1)";
       return false;
     }
     options.labelSmoothing = number;
     return true;
   case Flag::SaveEvery:
-    if (!parseInteger(name, value, 1, int64Max, count, error))
+    if (!cli::parseInteger(name, value, 1, int64Max, count, error))
       return false;
     options.saveEvery = count;
     return true;
@@ -283,7 +202,7 @@ bool parseDuration(const std::string &text, double &seconds) {
     break;
   }
   double value = 0;
-  if (!parseNumber(number, value) || !(value > 0) || value * unit > 1e9)
+  if (!cli::parseNumber(number, value) || !(value > 0) || value * unit > 1e9)
     return false;
   seconds = value * unit;
   return true;
@@ -291,55 +210,10 @@ bool parseDuration(const std::string &text, double &seconds) {
 
 bool parseTrainOptions(int argc, const char *const *argv, TrainOptions &options,
                        std::string &error) {
-  // --help wins over everything else on the line, errors included.
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      options.help = true;
-      return true;
-    }
-  std::vector<bool> seen(kFlagCount, false);
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      error = "unexpected argument '" + arg + "' (every argument is a --flag)";
-      return false;
-    }
-    size_t eq = arg.find('=');
-    std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    size_t index = 0;
-    while (index < kFlagCount && name != kFlags[index].name)
-      ++index;
-    if (index == kFlagCount) {
-      error = unknownFlagMessage(eq == std::string::npos ? arg : arg.substr(0, eq), name);
-      return false;
-    }
-    const FlagInfo &info = kFlags[index];
-    if (seen[index]) {
-      error = "--" + name + " given more than once";
-      return false;
-    }
-    seen[index] = true;
-    std::string value;
-    if (!info.takesValue) {
-      if (eq != std::string::npos) {
-        error = "--" + name + " takes no value";
-        return false;
-      }
-    } else if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-    } else if (i + 1 < argc && std::string(argv[i + 1]).compare(0, 2, "--") != 0) {
-      value = argv[++i];
-    } else {
-      error = "--" + name + " requires a value";
-      return false;
-    }
-    if (info.takesValue && value.empty()) {
-      error = "--" + name + " requires a non-empty value";
-      return false;
-    }
-    if (!applyFlag(info.flag, name, value, options, error))
-      return false;
-  }
+  if (!cli::parseFlags(argc, argv, kFlags, cli::WalkStyle{}, applyFlag, options, error))
+    return false;
+  if (options.help)
+    return true;
 
   if (options.modelDir.empty()) {
     error = "missing --model=DIR (a model directory: lib<name>.so, sentencepiece.model)";

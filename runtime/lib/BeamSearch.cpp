@@ -1,6 +1,7 @@
 //===- BeamSearch.cpp - beam search over the plan's decode step -----------===//
 #include "loom/runtime/BeamSearch.h"
 
+#include "loom/runtime/Decoding.h"
 #include "loom/runtime/Executor.h"
 #include "loom/runtime/HalideParallel.h"
 
@@ -201,10 +202,6 @@ Status translateBeam(Model &model, int64_t B, int64_t S, const int32_t *src,
                      const int32_t *srcLen, const BeamOptions &options,
                      int32_t *tokens) {
   const loom_model_info &info = model.info();
-  if (options.maxNew < 1 || options.maxNew > info.max_len)
-    return Status::invalidArgument(
-        "max_new must be in [1, max_len = " + std::to_string(info.max_len) +
-        "], got " + std::to_string(options.maxNew));
   if (options.beam < 1 || options.beam > kMaxBeam)
     return Status::invalidArgument("beam_size must be in [1, " +
                                    std::to_string(kMaxBeam) + "], got " +
@@ -213,41 +210,25 @@ Status translateBeam(Model &model, int64_t B, int64_t S, const int32_t *src,
     return Status::invalidArgument(
         "length_penalty must be finite and >= 0, got " +
         std::to_string(options.lengthPenalty));
-  const int64_t K = options.beam;
   // The source side once per source row; its state is then copied to the
   // row's K hypotheses (the first gather, at t = 0).
   Session session;
-  LOOM_RETURN_IF_ERROR(session.open(model.description(), B, S));
-  Frame init(model);
-  init.batch = B;
-  init.sourceLength = S;
-  init.inputs[int(InputSlot::src)] = src;
-  init.inputs[int(InputSlot::src_len)] = srcLen;
-  init.session = &session;
-  LOOM_RETURN_IF_ERROR(runPlan(model, PlanFunctionId::decode_init, init));
-
+  LOOM_RETURN_IF_ERROR(
+      startTranslation(model, B, S, src, srcLen, options.maxNew, session));
+  const int64_t K = options.beam;
   std::vector<int32_t> beamSrcLen(size_t(B * K));
   std::vector<int64_t> sourceRows(size_t(B * K));
   for (int64_t r = 0; r < B * K; ++r) {
     sourceRows[size_t(r)] = r / K;
     beamSrcLen[size_t(r)] = srcLen[r / K];
   }
+  std::vector<int32_t> next(size_t(B * K)); // the plan's argmax, unused here
   BeamStep step = [&](int64_t t, const std::vector<int64_t> &parents,
                       const int32_t *input, float *logits) -> Status {
     LOOM_RETURN_IF_ERROR(session.gatherRows(
         model.description(), t == 0 ? sourceRows : parents));
-    std::vector<int32_t> next(size_t(B * K)); // the plan's argmax, unused here
-    Frame f(model);
-    f.batch = B * K;
-    f.sourceLength = S;
-    f.targetLength = 1;
-    f.inputs[int(InputSlot::src_len)] = beamSrcLen.data();
-    f.inputs[int(InputSlot::tgt)] = input;
-    f.scalars[int(ScalarSlot::step)] = t;
-    f.outputs[int(OutputSlot::out)] = logits;
-    f.outputs[int(OutputSlot::next)] = next.data();
-    f.session = &session;
-    return runPlan(model, PlanFunctionId::decode_step, f);
+    return runDecodeStep(model, session, beamSrcLen.data(), t, input, logits,
+                         next.data());
   };
   return beamSearchLoop(info, B, info.tgt_vocab, options, step,
                         &model.parallel(), tokens);

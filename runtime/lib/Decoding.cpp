@@ -63,6 +63,39 @@ Status greedyGenerateLoop(const loom_model_info &info, int64_t B, int64_t P,
   return Status();
 }
 
+Status startTranslation(Model &model, int64_t B, int64_t S, const int32_t *src,
+                        const int32_t *srcLen, int64_t maxNew, Session &session) {
+  const loom_model_info &info = model.info();
+  if (maxNew < 1 || maxNew > info.max_len)
+    return Status::invalidArgument(
+        "max_new must be in [1, max_len = " + std::to_string(info.max_len) +
+        "], got " + std::to_string(maxNew));
+  LOOM_RETURN_IF_ERROR(session.open(model.description(), B, S));
+  Frame init(model);
+  init.batch = B;
+  init.sourceLength = S;
+  init.inputs[int(InputSlot::src)] = src;
+  init.inputs[int(InputSlot::src_len)] = srcLen;
+  init.session = &session;
+  return runPlan(model, PlanFunctionId::decode_init, init);
+}
+
+Status runDecodeStep(Model &model, Session &session, const int32_t *srcLen,
+                     int64_t t, const int32_t *tokens, float *logits,
+                     int32_t *next) {
+  Frame f(model);
+  f.batch = session.batch;
+  f.sourceLength = session.sourceLength;
+  f.targetLength = 1;
+  f.inputs[int(InputSlot::src_len)] = srcLen;
+  f.inputs[int(InputSlot::tgt)] = tokens;
+  f.scalars[int(ScalarSlot::step)] = t;
+  f.outputs[int(OutputSlot::out)] = logits;
+  f.outputs[int(OutputSlot::next)] = next;
+  f.session = &session;
+  return runPlan(model, PlanFunctionId::decode_step, f);
+}
+
 namespace {
 
 /// The plan's decode_step for one position of every row (its logits go to
@@ -72,17 +105,8 @@ DecodeStep planStep(Model &model, Session &session, const int32_t *srcLen) {
       size_t(session.batch * model.info().tgt_vocab));
   return [&model, &session, srcLen, logits](int64_t t, const int32_t *tokens,
                                             int32_t *next) {
-    Frame f(model);
-    f.outputs[int(OutputSlot::out)] = logits->data();
-    f.batch = session.batch;
-    f.sourceLength = session.sourceLength;
-    f.targetLength = 1;
-    f.inputs[int(InputSlot::src_len)] = srcLen;
-    f.inputs[int(InputSlot::tgt)] = tokens;
-    f.scalars[int(ScalarSlot::step)] = t;
-    f.outputs[int(OutputSlot::next)] = next;
-    f.session = &session;
-    return runPlan(model, PlanFunctionId::decode_step, f);
+    return runDecodeStep(model, session, srcLen, t, tokens, logits->data(),
+                         next);
   };
 }
 
@@ -90,21 +114,10 @@ DecodeStep planStep(Model &model, Session &session, const int32_t *srcLen) {
 
 Status translate(Model &model, int64_t B, int64_t S, const int32_t *src,
                  const int32_t *srcLen, int64_t maxNew, int32_t *tokens) {
-  const loom_model_info &info = model.info();
-  if (maxNew < 1 || maxNew > info.max_len)
-    return Status::invalidArgument(
-        "max_new must be in [1, max_len = " + std::to_string(info.max_len) +
-        "], got " + std::to_string(maxNew));
   Session session;
-  LOOM_RETURN_IF_ERROR(session.open(model.description(), B, S));
-  Frame init(model);
-  init.batch = B;
-  init.sourceLength = S;
-  init.inputs[int(InputSlot::src)] = src;
-  init.inputs[int(InputSlot::src_len)] = srcLen;
-  init.session = &session;
-  LOOM_RETURN_IF_ERROR(runPlan(model, PlanFunctionId::decode_init, init));
-  return greedyTranslateLoop(info, B, maxNew,
+  LOOM_RETURN_IF_ERROR(
+      startTranslation(model, B, S, src, srcLen, maxNew, session));
+  return greedyTranslateLoop(model.info(), B, maxNew,
                              planStep(model, session, srcLen), tokens);
 }
 

@@ -11,6 +11,7 @@
 #ifndef LOOM_RUNTIME_DECODING_H
 #define LOOM_RUNTIME_DECODING_H
 
+#include "loom/runtime/Executor.h"
 #include "loom/runtime/Model.h"
 
 #include <functional>
@@ -36,6 +37,18 @@ Status greedyGenerateLoop(const loom_model_info &info, int64_t batch,
                           int64_t promptMax, const int32_t *prompt,
                           const int32_t *promptLen, int64_t maxNew,
                           const DecodeStep &step, int32_t *tokens);
+
+/// The start of every translation: checks 1 <= maxNew <= max_len, opens
+/// `session` for the batch and runs decode_init (the source side, once).
+Status startTranslation(Model &model, int64_t batch, int64_t srcMax,
+                        const int32_t *src, const int32_t *srcLen,
+                        int64_t maxNew, Session &session);
+
+/// decode_step at position t for the session's rows: tokens[batch] in,
+/// logits[batch, tgt_vocab] and their argmax next[batch] out.
+Status runDecodeStep(Model &model, Session &session, const int32_t *srcLen,
+                     int64_t t, const int32_t *tokens, float *logits,
+                     int32_t *next);
 
 /// Greedy translation of checked inputs: 1 <= maxNew <= max_len.
 Status translate(Model &model, int64_t batch, int64_t srcMax,

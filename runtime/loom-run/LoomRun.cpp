@@ -22,17 +22,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "Npy.h"
+#include "ModelLibrary.h"
 #include "RunOptions.h"
 
 #include "loom/loom_model_api.h"
 #include "loom/runtime/HalideParallel.h" // ParallelContext::threadsFor (inline)
-#include "loom/runtime/MappedFile.h"     // fileTypeName
 #include "loom/runtime/OutputFile.h"
 #include "loom/runtime/SafetensorsReader.h" // formatShape
 #include "loom/runtime/Status.h"
 
-#include <dlfcn.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -217,127 +215,22 @@ std::string joined(const std::vector<std::string> &items, const char *separator 
 }
 
 //===----------------------------------------------------------------------===//
-// The module: dlopen + dlsym of the NAME_* entry points
+// The module: the library opened by ModelLibrary (dlopen + dlsym)
 //===----------------------------------------------------------------------===//
 
+/// The library (ModelLibrary: dlopen, every API function it exports) and
+/// the NAME_<function> this run calls, of its entry's Signature.
 struct Module {
-  std::string path;
-  std::string name; // NAME of lib<NAME>.so
-  void *handle = nullptr;
-  loom_info_fn info = nullptr;
-  loom_create_fn create = nullptr;
-  loom_create_seeded_fn createSeeded = nullptr;
-  loom_free_fn free = nullptr;
-  loom_last_error_fn lastError = nullptr;
-  loom_save_weights_fn saveWeights = nullptr;
-  void *function = nullptr; // NAME_<function>, of the entry's Signature
-  // train_step's companions (resolved with it):
-  loom_set_dropout_seed_fn setDropoutSeed = nullptr;
-  loom_save_checkpoint_fn saveCheckpoint = nullptr;
-  loom_load_checkpoint_fn loadCheckpoint = nullptr;
-  // translate --beam:
-  loom_translate_beam_fn translateBeam = nullptr;
+  ModelLibrary library;
+  const void *function = nullptr;
 
-  /// "NAME_last_error()", or a fallback when the library gives no message.
+  const std::string &name() const { return library.name(); }
+  const std::string &path() const { return library.path(); }
+  /// NAME_last_error(), or the status when the library gives no message.
   std::string errorOf(const char *call, loom_status status) const {
-    const char *message = lastError ? lastError() : nullptr;
-    if (message && *message)
-      return message;
-    return name + "_" + call + " failed with status " + std::to_string(int(status)) +
-           " (" + statusCodeName(status) + ") and no message";
+    return library.errorOf(call, status).message();
   }
 };
-
-bool isCIdentifier(const std::string &s) {
-  if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_'))
-    return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
-}
-
-/// NAME_<suffixName> into `slot` (a function pointer).
-template <typename Slot>
-Status resolveSymbol(const Module &module, const std::string &suffixName, Slot &slot) {
-  std::string symbol = module.name + "_" + suffixName;
-  dlerror();
-  void *address = dlsym(module.handle, symbol.c_str());
-  if (!address)
-    return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
-                                   module.name + "': it has no symbol '" + symbol + "'");
-  slot = reinterpret_cast<Slot>(address);
-  return Status();
-}
-
-Status openModule(const std::string &path, Module &module) {
-  module.path = path;
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    return Status::io("module '" + path + "': " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    return Status::invalidArgument("module '" + path +
-                                   "' is a directory; expected DIR/lib<name>.so");
-  // dlopen would open anything else, and wait forever on a FIFO.
-  if (!S_ISREG(st.st_mode))
-    return Status::invalidArgument("module '" + path + "' is " + fileTypeName(st.st_mode) +
-                                   ", not a regular file; expected DIR/lib<name>.so");
-
-  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-  const std::string prefix = "lib", suffix = ".so";
-  if (base.size() > prefix.size() + suffix.size() && base.compare(0, 3, prefix) == 0 &&
-      base.compare(base.size() - 3, 3, suffix) == 0)
-    module.name = base.substr(3, base.size() - 6);
-  if (!isCIdentifier(module.name))
-    return Status::invalidArgument("module '" + path + "': the file name must be lib<name>.so " +
-                                   "with <name> the model's name (a C identifier), got '" +
-                                   base + "'");
-
-  // A path without '/' would be searched for in the library path instead.
-  std::string loadPath = path.find('/') == std::string::npos ? "./" + path : path;
-  dlerror();
-  module.handle = dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!module.handle) {
-    const char *why = dlerror();
-    return Status::invalidArgument("cannot load module '" + path + "': " +
-                                   (why ? why : "unknown dlopen error"));
-  }
-
-  auto resolve = [&](const char *suffixName, auto &slot) {
-    return resolveSymbol(module, suffixName, slot);
-  };
-  LOOM_RETURN_IF_ERROR(resolve("info", module.info));
-  LOOM_RETURN_IF_ERROR(resolve("last_error", module.lastError));
-  LOOM_RETURN_IF_ERROR(resolve("create", module.create));
-  LOOM_RETURN_IF_ERROR(resolve("create_seeded", module.createSeeded));
-  LOOM_RETURN_IF_ERROR(resolve("free", module.free));
-  LOOM_RETURN_IF_ERROR(resolve("save_weights", module.saveWeights));
-  return Status();
-}
-
-/// Checks NAME_info() enough that sizes computed from it cannot overflow.
-Status checkInfo(const Module &module, const loom_model_info *info, Arch &arch) {
-  std::string where = "module '" + module.path + "': " + module.name + "_info()";
-  if (!info)
-    return Status::internal(where + " returned NULL");
-  if (!parseArch(info->architecture, arch))
-    return Status::internal(where + " reports an unknown architecture '" +
-                            (info->architecture ? info->architecture : "(null)") + "'");
-  const int64_t limit = int64_t(1) << 31;
-  struct {
-    const char *field;
-    int64_t value;
-    bool used;
-  } sizes[] = {
-      {"d_model", info->d_model, true},
-      {"max_len", info->max_len, true},
-      {"src_vocab", info->src_vocab, arch != Arch::Decoder},
-      {"tgt_vocab", info->tgt_vocab, arch != Arch::Encoder},
-  };
-  for (const auto &size : sizes)
-    if (size.used && (size.value < 1 || size.value >= limit))
-      return Status::internal(where + " reports " + size.field + " = " +
-                              std::to_string(size.value) + ", not in [1, 2^31)");
-  return Status();
-}
 
 //===----------------------------------------------------------------------===//
 // Inputs: read and checked before the library sees them
@@ -622,7 +515,7 @@ Status runFunction(const Module &module, loom_model *model, const FunctionEntry 
     break;
   case Signature::Decode:
     if (a.beam > 0)
-      status = module.translateBeam(model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew,
+      status = module.library.translate_beam(model, a.batch, a.srcMax, a.src, a.srcLen, a.maxNew,
                                     a.beam, a.lengthPenalty, output.i32.get());
     else
       status = reinterpret_cast<loom_translate_fn>(module.function)(
@@ -667,25 +560,17 @@ void printSummary(const char *name, const char *dtype, const std::vector<int64_t
   std::printf("\n");
 }
 
-struct ModelDeleter {
-  loom_free_fn free;
-  void operator()(loom_model *model) const {
-    if (model && free)
-      free(model);
-  }
-};
-using ModelPtr = std::unique_ptr<loom_model, ModelDeleter>;
-
 //===----------------------------------------------------------------------===//
 // The steps of a run
 //===----------------------------------------------------------------------===//
 
-/// Loads the module and checks what NAME_info() says.
+/// Loads the module (ModelLibrary checks what NAME_info() says).
 Status loadModule(const RunOptions &options, Module &module, const loom_model_info *&info,
                   Arch &arch) {
-  LOOM_RETURN_IF_ERROR(openModule(options.modulePath, module));
-  info = module.info();
-  return checkInfo(module, info, arch);
+  LOOM_RETURN_IF_ERROR(module.library.open(options.modulePath));
+  info = &module.library.modelInfo();
+  parseArch(info->architecture, arch); // known: ModelLibrary::open checked it
+  return Status();
 }
 
 /// The table entry for --function on this architecture, and its symbol.
@@ -699,20 +584,23 @@ Status findFunction(const RunOptions &options, Module &module, Arch arch,
         available.push_back(e.function);
     return Status::invalidArgument("function '" + options.function +
                                    "' does not exist for architecture '" + archName(arch) +
-                                   "' of model '" + module.name + "' (it has: " +
+                                   "' of model '" + module.name() + "' (it has: " +
                                    joined(available) + ")");
   }
-  std::string functionSymbol = module.name + "_" + entry->function;
-  module.function = dlsym(module.handle, functionSymbol.c_str());
-  if (!module.function)
-    return Status::invalidArgument("module '" + module.path + "' is not a Loom library for model '" +
-                                   module.name + "': it has no symbol '" + functionSymbol + "'");
+  const ModelLibrary &library = module.library;
+  module.function = library.slot(entry->function);
+  LOOM_RETURN_IF_ERROR(library.require(entry->function.c_str(), module.function));
+  LOOM_RETURN_IF_ERROR(library.require("save_weights", (const void *)library.save_weights));
   if (options.beam)
-    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "translate_beam", module.translateBeam));
+    LOOM_RETURN_IF_ERROR(
+        library.require("translate_beam", (const void *)library.translate_beam));
   if (entry->signature == Signature::TrainStep) {
-    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "set_dropout_seed", module.setDropoutSeed));
-    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "save_checkpoint", module.saveCheckpoint));
-    LOOM_RETURN_IF_ERROR(resolveSymbol(module, "load_checkpoint", module.loadCheckpoint));
+    LOOM_RETURN_IF_ERROR(
+        library.require("set_dropout_seed", (const void *)library.set_dropout_seed));
+    LOOM_RETURN_IF_ERROR(
+        library.require("save_checkpoint", (const void *)library.save_checkpoint));
+    LOOM_RETURN_IF_ERROR(
+        library.require("load_checkpoint", (const void *)library.load_checkpoint));
   }
   return Status();
 }
@@ -759,13 +647,13 @@ Status readInputs(const RunOptions &options, const FunctionEntry &entry,
       names.push_back(std::string(spec.name) + " " + expectedShape(spec));
     return Status::invalidArgument(
         "function '" + std::string(entry.function) + "' of " + archName(arch) + " model '" +
-        module.name + "' takes " + std::to_string(entry.inputs.size()) + " inputs (" +
+        module.name() + "' takes " + std::to_string(entry.inputs.size()) + " inputs (" +
         joined(names) + "), got " + std::to_string(options.inputPaths.size()) + " --input");
   }
   inputs.assign(entry.inputs.size(), Input());
   for (size_t i = 0; i < inputs.size(); ++i)
     LOOM_RETURN_IF_ERROR(readInput(i, entry.inputs[i], options.inputPaths[i], inputs[i]));
-  return checkInputs(inputs, info, module.name);
+  return checkInputs(inputs, info, module.name());
 }
 
 /// --max-new: the default is kDefaultMaxNew, lowered to what max_len allows;
@@ -800,7 +688,7 @@ Status chooseMaxNew(const RunOptions &options, const FunctionEntry &entry,
 
 /// NAME_create or NAME_create_seeded, with --threads; for train_step, then
 /// --resume (NAME_load_checkpoint) and --dropout-seed.
-Status createModel(const RunOptions &options, const Module &module, ModelPtr &model) {
+Status createModel(const RunOptions &options, const Module &module, ModelHandle &model) {
   // The library bounds the thread count (ParallelContext::threadsFor); say so
   // when it will use fewer than asked for.
   int threads = ParallelContext::threadsFor(options.threads);
@@ -812,21 +700,21 @@ Status createModel(const RunOptions &options, const Module &module, ModelPtr &mo
   loom_model *raw = nullptr;
   // --resume: any weights do, the checkpoint replaces them (seed 0 is cheap).
   loom_status status = options.weightsPath
-                           ? module.create(options.weightsPath->c_str(), options.threads, &raw)
-                           : module.createSeeded(options.seed.value_or(0), options.threads, &raw);
-  model = ModelPtr(raw, ModelDeleter{module.free});
+                           ? module.library.create(options.weightsPath->c_str(), options.threads, &raw)
+                           : module.library.create_seeded(options.seed.value_or(0), options.threads, &raw);
+  model = ModelHandle(raw, ModelDeleter{module.library.free});
   const char *createCall = options.weightsPath ? "create" : "create_seeded";
   if (status != LOOM_OK)
     return Status(status, module.errorOf(createCall, status));
   if (!model)
-    return Status::internal(module.name + "_" + createCall + " returned no model");
+    return Status::internal(module.name() + "_" + createCall + " returned no model");
   if (options.resumePath) {
-    status = module.loadCheckpoint(model.get(), options.resumePath->c_str());
+    status = module.library.load_checkpoint(model.get(), options.resumePath->c_str());
     if (status != LOOM_OK)
       return Status(status, "--resume: " + module.errorOf("load_checkpoint", status));
   }
   if (options.dropoutSeed) {
-    status = module.setDropoutSeed(model.get(), *options.dropoutSeed);
+    status = module.library.set_dropout_seed(model.get(), *options.dropoutSeed);
     if (status != LOOM_OK)
       return Status(status, "--dropout-seed: " + module.errorOf("set_dropout_seed", status));
   }
@@ -872,7 +760,7 @@ Status writeResults(const RunOptions &options, const Module &module, loom_model 
     LOOM_RETURN_IF_ERROR(file->close());
     // The library writes its weights file by the same rules, over the
     // staged temporary file; publishing renames that to the target.
-    loom_status status = module.saveWeights(model, file->temporaryPath().c_str());
+    loom_status status = module.library.save_weights(model, file->temporaryPath().c_str());
     if (status != LOOM_OK)
       return Status(status, "--save-weights '" + path + "': " +
                                 module.errorOf("save_weights", status));
@@ -884,7 +772,7 @@ Status writeResults(const RunOptions &options, const Module &module, loom_model 
     if (!file.ok())
       return file.status().withPrefix("--save-checkpoint");
     LOOM_RETURN_IF_ERROR(file->close());
-    loom_status status = module.saveCheckpoint(model, file->temporaryPath().c_str());
+    loom_status status = module.library.save_checkpoint(model, file->temporaryPath().c_str());
     if (status != LOOM_OK)
       return Status(status, "--save-checkpoint '" + path + "': " +
                                 module.errorOf("save_checkpoint", status));
@@ -937,13 +825,13 @@ Status run(const RunOptions &options) {
   std::vector<Input> inputs;
   LOOM_RETURN_IF_ERROR(readInputs(options, *entry, *info, module, arch, inputs));
   int64_t maxNew = 0;
-  LOOM_RETURN_IF_ERROR(chooseMaxNew(options, *entry, inputs, *info, module.name, maxNew));
+  LOOM_RETURN_IF_ERROR(chooseMaxNew(options, *entry, inputs, *info, module.name(), maxNew));
   CallArgs args = callArgs(options, inputs, maxNew);
   std::vector<int64_t> shape = outputShape(*entry, args, *info);
   Output output;
   LOOM_RETURN_IF_ERROR(allocateOutput(*entry, shape, output));
 
-  ModelPtr model;
+  ModelHandle model;
   LOOM_RETURN_IF_ERROR(createModel(options, module, model));
   LOOM_RETURN_IF_ERROR(runFunction(module, model.get(), *entry, args, output));
   LOOM_RETURN_IF_ERROR(timeRepeats(options, module, model.get(), *entry, args, shape));

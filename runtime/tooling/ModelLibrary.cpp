@@ -86,19 +86,27 @@ Status ModelLibrary::open(const std::string &path) {
   info_ = info();
   if (!info_)
     return Status::internal(where + " returned NULL");
-  const char *arch = info_->architecture ? info_->architecture : "";
-  if (std::strcmp(arch, "encoder_decoder") && std::strcmp(arch, "encoder") &&
-      std::strcmp(arch, "decoder"))
-    return Status::internal(where + " reports an unknown architecture '" + arch + "'");
+  const char *arch = info_->architecture;
+  if (!arch || (std::strcmp(arch, "encoder_decoder") && std::strcmp(arch, "encoder") &&
+                std::strcmp(arch, "decoder")))
+    return Status::internal(where + " reports an unknown architecture '" +
+                            (arch ? arch : "(null)") + "'");
+  // Enough that sizes computed from the description cannot overflow.
   const int64_t limit = int64_t(1) << 31;
-  for (int64_t size : {info_->d_model, info_->max_len})
-    if (size < 1 || size >= limit)
-      return Status::internal(where + " reports a size not in [1, 2^31)");
-  if ((hasArchitecture(LOOM_ARCH_ENCODER_DECODER | LOOM_ARCH_ENCODER) &&
-       (info_->src_vocab < 1 || info_->src_vocab >= limit)) ||
-      (hasArchitecture(LOOM_ARCH_ENCODER_DECODER | LOOM_ARCH_DECODER) &&
-       (info_->tgt_vocab < 1 || info_->tgt_vocab >= limit)))
-    return Status::internal(where + " reports a vocabulary size not in [1, 2^31)");
+  struct {
+    const char *field;
+    int64_t value;
+    bool used;
+  } sizes[] = {
+      {"d_model", info_->d_model, true},
+      {"max_len", info_->max_len, true},
+      {"src_vocab", info_->src_vocab, !hasArchitecture(LOOM_ARCH_DECODER)},
+      {"tgt_vocab", info_->tgt_vocab, !hasArchitecture(LOOM_ARCH_ENCODER)},
+  };
+  for (const auto &size : sizes)
+    if (size.used && (size.value < 1 || size.value >= limit))
+      return Status::internal(where + " reports " + size.field + " = " +
+                              std::to_string(size.value) + ", not in [1, 2^31)");
   return Status();
 }
 
@@ -139,9 +147,17 @@ Status ModelLibrary::errorOf(const char *call, loom_status status) const {
 Status ModelLibrary::require(const char *fn, const void *slot) const {
   if (slot)
     return Status();
-  return Status::invalidArgument("module '" + path_ + "' is not a Loom library for " +
-                                 "model '" + name_ + "' with " + fn + ": it has no symbol '" +
-                                 name_ + "_" + fn + "'");
+  return Status::invalidArgument("module '" + path_ + "' is not a Loom library for model '" +
+                                 name_ + "': it has no symbol '" + name_ + "_" + fn + "'");
+}
+
+const void *ModelLibrary::slot(const std::string &fn) const {
+#define LOOM_MODEL_LIBRARY_SLOT_BY_NAME(f, ret, params, archs, doc)            \
+  if (fn == #f)                                                                \
+    return (const void *)f;
+  LOOM_API_FUNCTIONS(LOOM_MODEL_LIBRARY_SLOT_BY_NAME)
+#undef LOOM_MODEL_LIBRARY_SLOT_BY_NAME
+  return nullptr;
 }
 
 Status createModel(const ModelLibrary &library, const std::string &weightsPath,

@@ -43,8 +43,14 @@ public:
   /// the library gives no message.
   Status errorOf(const char *call, loom_status status) const;
 
-  /// "module 'PATH' has no NAME_<fn>" unless the function was resolved.
+  /// "module 'PATH' is not a Loom library for model 'NAME': it has no symbol
+  /// 'NAME_<fn>'" unless the function was resolved.
   Status require(const char *fn, const void *slot) const;
+
+  /// The resolved NAME_<fn> of an API function named at run time (a tool's
+  /// --function), nullptr where the library lacks it or no API function is
+  /// so named.
+  const void *slot(const std::string &fn) const;
 
   // One pointer per API function: nullptr where the library lacks it.
 #define LOOM_MODEL_LIBRARY_SLOT(fn, ret, params, archs, doc)                   \

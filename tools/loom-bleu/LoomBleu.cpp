@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Bleu.h"
+#include "loom/runtime/MappedFile.h" // fileTypeName
 
 #include "loom/runtime/Decimal.h"
 #include "loom/runtime/Status.h"
@@ -49,6 +50,12 @@ const char *const kUsage =
 Status readLines(const std::string &path, std::vector<std::string> &lines) {
   const bool isStdin = path == "-";
   const std::string name = isStdin ? "standard input" : "'" + path + "'";
+  // A named file must be regular, checked before open: opening a FIFO
+  // waits for a writer that may never come.
+  struct stat named;
+  if (!isStdin && ::stat(path.c_str(), &named) == 0 && !S_ISREG(named.st_mode) &&
+      !S_ISDIR(named.st_mode))
+    return Status::io(name + " is " + loom::fileTypeName(named.st_mode) + ", not a text file");
   int fd = isStdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return Status::io("cannot open " + name + ": " + std::strerror(errno));

@@ -20,14 +20,16 @@ if ! grep -qP '^\s*Passed\s*:' "$log"; then
   echo "lit ran no test"; failed=$((failed + 1))
 fi
 
-# GoogleTest: the runtime's unit tests.
-gtest_log="$root/build/test-runtime.log"
-"$root/build/bin/loom-runtime-tests" 2>&1 | tee "$gtest_log"
-gpassed=$(grep -oP '^\[  PASSED  \] \K[0-9]+' "$gtest_log" || echo 0)
-gfailed=$(grep -oP '^\[  FAILED  \] \K[0-9]+(?= tests?, listed below)' "$gtest_log" || echo 0)
-[ "$gpassed" -gt 0 ] || { echo "loom-runtime-tests ran no test"; gfailed=$((gfailed + 1)); }
-passed=$((passed + gpassed))
-failed=$((failed + gfailed))
+# GoogleTest: the runtime's unit tests and the tuner's (search, records).
+for gtest in loom-runtime-tests loom-tuning-tests; do
+  gtest_log="$root/build/test-${gtest#loom-}.log"
+  "$root/build/bin/$gtest" 2>&1 | tee "$gtest_log"
+  gpassed=$(grep -oP '^\[  PASSED  \] \K[0-9]+' "$gtest_log" || echo 0)
+  gfailed=$(grep -oP '^\[  FAILED  \] \K[0-9]+(?= tests?, listed below)' "$gtest_log" || echo 0)
+  [ "$gpassed" -gt 0 ] || { echo "$gtest ran no test"; gfailed=$((gfailed + 1)); }
+  passed=$((passed + gpassed))
+  failed=$((failed + gfailed))
+done
 
 # Every Halide kernel family against naive loops ("N checks, M failed").
 klog="$root/build/test-kernels.log"
@@ -45,15 +47,20 @@ fi
 # PyTorch parity (forward, translate, generate; train_step; cross_attention) and refused bad
 # inputs: each script ends with its own "N passed, M failed" line.
 # Parity runs twice: with the AVX-512 kernels this CPU picks, and with the
-# AVX2 fallback forced (LOOM_ISA=avx2), so both code paths are checked.
-for run in "run_parity.py" "run_parity.py avx2" "run_train_parity.py" \
-    "run_train_parity.py avx2" "run_cross_attention_parity.py" \
+# AVX2 fallback forced (LOOM_ISA=avx2), so both code paths are checked; and
+# once more for two specs with schedules loomc tune found in 15 s each
+# (a tuned library must give the same numbers).
+for run in "run_parity.py" "run_parity.py avx2" "run_parity.py tuned" \
+    "run_train_parity.py" "run_train_parity.py avx2" "run_cross_attention_parity.py" \
     "run_cross_attention_parity.py avx2" "run_bad_inputs.py"; do
   script=${run%% *}
-  isa=""; [ "$run" != "${run% avx2}" ] && isa=avx2
-  log="$root/build/test-${script%.py}${isa:+-$isa}.log"
-  echo "== $script${isa:+ (LOOM_ISA=$isa)}"
-  LOOM_ISA=$isa /usr/bin/python3 "$root/test/parity/$script" 2>&1 | tee "$log"
+  variant=${run#"$script"}; variant=${variant# }
+  isa=""; [ "$variant" = avx2 ] && isa=avx2
+  args=(); [ "$variant" = tuned ] &&
+    args=(--only ed_pre_gelu --only dec_post_relu --tune-seconds 15)
+  log="$root/build/test-${script%.py}${variant:+-$variant}.log"
+  echo "== $script${isa:+ (LOOM_ISA=$isa)}${args:+ ${args[*]}}"
+  LOOM_ISA=$isa /usr/bin/python3 "$root/test/parity/$script" "${args[@]}" 2>&1 | tee "$log"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
   if [ -z "$line" ]; then
     echo "$run did not finish"; failed=$((failed + 1)); continue

@@ -63,6 +63,23 @@ KernelJob makeJob(std::string label, std::string symbol,
 
 } // namespace
 
+KernelJob loom::kernelJob(StringRef family, StringRef symbol, const abi::Isa &isa,
+                         ArrayRef<std::string> settings, const Toolchain &tc,
+                         StringRef identity) {
+  std::vector<std::string> argv = {tc.kernelgen, "-g", family.str(), "-f", symbol.str(),
+                                   "-e", "o,h", std::string("target=") + isa.halideTarget};
+  argv.insert(argv.end(), settings.begin(), settings.end());
+  std::string label = symbol.str();
+  return makeJob(label, symbol.str(), argv, tc, identity);
+}
+
+KernelJob loom::halideRuntimeJob(const Toolchain &tc, StringRef identity) {
+  return makeJob("Halide runtime", "loom_halide_runtime",
+                 {tc.kernelgen, "-r", "loom_halide_runtime", "-e", "o",
+                  std::string("target=") + LOOM_HALIDE_RUNTIME_TARGET},
+                 tc, identity);
+}
+
 std::vector<KernelJob> loom::kernelJobs(ModuleOp module, const Toolchain &tc,
                                         StringRef identity) {
   std::vector<KernelJob> jobs;
@@ -70,25 +87,19 @@ std::vector<KernelJob> loom::kernelJobs(ModuleOp module, const Toolchain &tc,
     for (const abi::Isa &isa : abi::kIsas) {
       std::string symbol =
           ("loom_" + instance.getSymName() + "_" + isa.name).str();
-      std::vector<std::string> argv = {
-          tc.kernelgen,  "-g", instance.getFamily().str(), "-f", symbol,
-          "-e",          "o,h", std::string("target=") + isa.halideTarget};
-      appendParams(instance.getParams(), argv);
-      appendParams(instance.getSchedule(isa.name), argv);
-      jobs.push_back(makeJob((instance.getSymName() + " (" + isa.name + ")").str(),
-                             symbol, argv, tc, identity));
+      std::vector<std::string> settings;
+      appendParams(instance.getParams(), settings);
+      appendParams(instance.getSchedule(isa.name), settings);
+      jobs.push_back(kernelJob(instance.getFamily(), symbol, isa, settings, tc, identity));
+      jobs.back().label = (instance.getSymName() + " (" + isa.name + ")").str();
     }
-  jobs.push_back(makeJob("Halide runtime", "loom_halide_runtime",
-                         {tc.kernelgen, "-r", "loom_halide_runtime", "-e", "o",
-                          std::string("target=") + LOOM_HALIDE_RUNTIME_TARGET},
-                         tc, identity));
+  jobs.push_back(halideRuntimeJob(tc, identity));
   return jobs;
 }
 
-namespace {
-
-/// One kernelgen run into a fresh directory, published by renaming it.
-bool buildOne(const KernelJob &job, const Toolchain &tc, std::string &log) {
+bool loom::buildKernel(const KernelJob &job, const Toolchain &tc, std::string &log) {
+  if (llvm::sys::fs::exists(job.object()))
+    return true;
   llvm::SmallString<128> tmp;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory(job.cacheDir + ".tmp", tmp)) {
@@ -105,8 +116,6 @@ bool buildOne(const KernelJob &job, const Toolchain &tc, std::string &log) {
   llvm::sys::fs::remove_directories(tmp);
   return ok;
 }
-
-} // namespace
 
 LogicalResult loom::buildKernels(ArrayRef<KernelJob> jobs, const Toolchain &tc,
                                  StringRef modelName) {
@@ -129,7 +138,7 @@ LogicalResult loom::buildKernels(ArrayRef<KernelJob> jobs, const Toolchain &tc,
   for (const KernelJob *job : missing)
     pool.async([&, job] {
       std::string log;
-      bool ok = buildOne(*job, tc, log);
+      bool ok = buildKernel(*job, tc, log);
       std::lock_guard<std::mutex> lock(mutex);
       if (!ok)
         failures += "kernel " + job->label + " failed:\n" + log + "\n";

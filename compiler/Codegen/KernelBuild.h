@@ -14,6 +14,8 @@
 
 #include "Codegen/Toolchain.h"
 
+#include "loom/abi/KernelAbi.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 namespace loom {
@@ -29,6 +31,19 @@ struct KernelJob {
 
 /// `loom-kernelgen --identity`.
 mlir::FailureOr<std::string> kernelgenIdentity(const Toolchain &toolchain);
+
+/// The run that builds one kernel: `family` for `isa` as `symbol`, with
+/// `settings` (param=value and knob=value, in the instance's order).
+KernelJob kernelJob(llvm::StringRef family, llvm::StringRef symbol, const abi::Isa &isa,
+                    llvm::ArrayRef<std::string> settings, const Toolchain &toolchain,
+                    llvm::StringRef identity);
+
+/// The run that builds the Halide runtime (kernels are built without it).
+KernelJob halideRuntimeJob(const Toolchain &toolchain, llvm::StringRef identity);
+
+/// Runs `job` unless its result is cached, into a fresh directory published
+/// by one rename; false with `log` set on failure.
+bool buildKernel(const KernelJob &job, const Toolchain &toolchain, std::string &log);
 
 /// The runs a planned module needs: each instance for each ISA, and the
 /// Halide runtime (once per library; kernels are built without it).

@@ -23,8 +23,11 @@ enum class PlanStep { Lowered, Decoding, Selected, Planned };
 /// Adds the passes from fused loom IR up to and including `last`: lower to
 /// kernels, derive decoding and cross_attention, select kernels, plan buffers
 /// (`loomc --emit=plan` prints the result).
+/// With `tuning.records` set, --loom-apply-tuning-records follows
+/// --loom-select-kernels.
 void buildPlanPipeline(mlir::OpPassManager &pm,
-                       PlanStep last = PlanStep::Planned);
+                       PlanStep last = PlanStep::Planned,
+                       const LoomApplyTuningRecordsOptions &tuning = {});
 
 /// Every dialect and external model the codegen passes need.
 void registerCodegenDialects(mlir::DialectRegistry &registry);

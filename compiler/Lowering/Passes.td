@@ -6,6 +6,7 @@
 //   --loom-derive-cross-attention  + @cross_attention (every decoder layer's
 //                             cross-attention probabilities, for inspection)
 //   --loom-select-kernels     every kernel call names an instance + schedule
+//   --loom-apply-tuning-records  schedules from loomc tune's records
 //   --loom-plan-buffers       arena offsets from live ranges
 //   --loom-lower-to-emitc     the planned program as emitc, for translateToCpp
 //
@@ -141,6 +142,43 @@ def LoomSelectKernels : Pass<"loom-select-kernels", "mlir::ModuleOp"> {
     loom_kernel.linear %x, %w, %b into %y {activation = #loom_kernel.activation<relu>, kernel = @linear_relu} : ...
     ```
   }];
+  let dependentDialects = ["::loom::kernel::LoomKernelDialect"];
+}
+
+def LoomApplyTuningRecords : Pass<"loom-apply-tuning-records", "mlir::ModuleOp"> {
+  let summary = "Give kernel instances the schedules `loomc tune` found";
+  let description = [{
+    Reads a records file of `loomc tune` (compiler/Tuning/Records.h) and,
+    for each `loom_kernel.instance`, takes the fastest `ok` record whose
+    kernel, ISA and workload (the instance's calls in `functions` at
+    `shapes`, compiler/Tuning/Workload.h) match, measured on this machine
+    (CPU model, ISA features) with `threads` threads, and whose knobs are the
+    family's. That ISA's schedule becomes the record's and the instance gets
+    `loom.tuned = {ISA = {median_us, default_us}}`. Instances without a
+    matching record keep their defaults; records ignored for another
+    machine or other shapes are reported in one remark per instance, and a
+    record whose knobs are not the family's in a warning. A file that is
+    not a records file is an error naming its line.
+
+    Before:
+    ```mlir
+    loom_kernel.instance @layer_norm {family = "layer_norm", params = {}, schedules = {avx2 = {rows_per_task = 16 : i64}, avx512 = {rows_per_task = 16 : i64}}}
+    ```
+    After (`records=tuned.jsonl shapes=B=8,S=128,T=128 threads=2`):
+    ```mlir
+    loom_kernel.instance @layer_norm {family = "layer_norm", loom.tuned = {avx512 = {default_us = 21.3 : f64, median_us = 17.9 : f64}}, params = {}, schedules = {avx2 = {rows_per_task = 16 : i64}, avx512 = {rows_per_task = 4 : i64}}}
+    ```
+  }];
+  let options = [
+    Option<"records", "records", "std::string", /*default=*/"\"\"",
+           "The records file (JSON lines) loomc tune wrote">,
+    Option<"shapes", "shapes", "std::string", /*default=*/"\"B=8,S=128,T=128\"",
+           "B, S and T of the tuned workloads">,
+    Option<"functions", "functions", "std::string", /*default=*/"\"forward\"",
+           "The tuned functions, joined by ','">,
+    Option<"threads", "threads", "int", /*default=*/"0",
+           "The thread count the records were measured with (0: this machine's cores)">,
+  ];
   let dependentDialects = ["::loom::kernel::LoomKernelDialect"];
 }
 

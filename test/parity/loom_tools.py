@@ -63,17 +63,33 @@ def run_tool(argv, timeout):
 
 
 class Compiler:
-    """Compiles specs with `loomc compile SPEC -o DIR`, once per spec name."""
+    """Compiles specs with `loomc compile SPEC -o DIR`, once per spec name.
 
-    def __init__(self, loomc, timeout=900):
+    With tune_seconds > 0, first tunes the spec's kernels for that long at the shapes
+    the first compilation of the spec names (`loomc tune --shapes`), then compiles
+    with those records; the Result's `tuned` line says how many instances got a
+    tuned schedule."""
+
+    def __init__(self, loomc, timeout=900, tune_seconds=0):
         self.loomc, self.timeout, self.cache = loomc, timeout, {}
+        self.tune_seconds = tune_seconds
 
-    def compile(self, spec_path, name, out_dir):
+    def compile(self, spec_path, name, out_dir, shapes=None):
         """Returns (path of lib<name>.so or None, Result). Reuses an earlier compilation."""
         if name in self.cache:
             return self.cache[name]
         os.makedirs(out_dir, exist_ok=True)
-        result = run_tool([self.loomc, "compile", spec_path, "-o", out_dir], self.timeout)
+        argv = [self.loomc, "compile", spec_path, "-o", out_dir]
+        if self.tune_seconds and shapes:
+            records = os.path.join(out_dir, "tuning.jsonl")
+            tuned = run_tool([self.loomc, "tune", spec_path, f"--records={records}",
+                              f"--budget-seconds={self.tune_seconds}", f"--shapes={shapes}"],
+                             self.timeout)
+            if tuned.returncode != 0:
+                self.cache[name] = (None, tuned)
+                return self.cache[name]
+            argv += [f"--tuning-records={records}", f"--shapes={shapes}"]
+        result = run_tool(argv, self.timeout)
         lib = os.path.join(out_dir, f"lib{name}.so")
         ok = result.returncode == 0 and os.path.exists(lib) and \
             os.path.exists(os.path.join(out_dir, f"{name}.h"))

@@ -277,7 +277,7 @@ class Runner:
         self.torch_only = args.torch_only
         self.loomc = tool_path(args.loomc, "LOOMC", "build/bin/loomc")
         self.loom_run = tool_path(args.loom_run, "LOOM_RUN", "build/bin/loom-run")
-        self.compiler = Compiler(self.loomc, args.compile_timeout)
+        self.compiler = Compiler(self.loomc, args.compile_timeout, args.tune_seconds)
         self.spec_paths = {}
 
     def spec_path(self, case):
@@ -332,10 +332,18 @@ class Runner:
             shape = "x".join(map(str, expected.shape))
             return True, f"PASS {case.name} (torch only) output={shape} {note}".rstrip()
 
+        shapes = f"B={case.batch},S={max(case.src, 1)},T={max(case.tgt, 1)}"
         lib, compiled = self.compiler.compile(spec_path, case.spec_name,
-                                              os.path.join(self.workdir, "modules", case.spec_name))
+                                              os.path.join(self.workdir, "modules", case.spec_name),
+                                              shapes)
         if lib is None:
             return False, f"FAIL {case.name} compile: {compiled.describe()}"
+        if self.args.tune_seconds:
+            tuned = re.search(r"(\d+) of (\d+) kernel instances have tuned", compiled.stderr)
+            if not tuned or int(tuned.group(1)) == 0:
+                return False, f"FAIL {case.name}: no kernel got a tuned schedule: " \
+                    f"{compiled.describe()}"
+            note += f" tuned={tuned.group(1)}/{tuned.group(2)}"
         out = os.path.join(case_dir, "out.npy")
         extra = [f"--threads={case.threads}"]
         if case.max_new:
@@ -350,7 +358,8 @@ class Runner:
         if case.function == "forward":
             ok, abs_err, scaled_err, where = compare_forward(got, expected, mask)
             line = f"{case.name} max_abs_err={abs_err:.3g} max_scaled_err={scaled_err:.3g}"
-            return ok, f"{'PASS' if ok else 'FAIL'} {line} {where}".rstrip()
+            tuned = note if self.args.tune_seconds else ""
+            return ok, f"{'PASS' if ok else 'FAIL'} {line} {tuned} {where}".rstrip()
         ok, where = compare_tokens(got, expected)
         return ok, f"{'PASS' if ok else 'FAIL'} {case.name} tokens {note} {where}".rstrip()
 
@@ -405,6 +414,9 @@ def main(argv):
                    help="build the cases and run PyTorch only (no loomc/loom-run)")
     p.add_argument("--list", action="store_true", help="list the case names and exit")
     p.add_argument("--compile-timeout", type=float, default=900)
+    p.add_argument("--tune-seconds", type=float, default=0, metavar="N",
+                   help="tune each spec's kernels for N seconds (loomc tune) and compile "
+                        "with the records: a tuned library must give the same numbers")
     p.add_argument("--run-timeout", type=float, default=300)
     args = p.parse_args(argv)
     torch.set_num_threads(1)

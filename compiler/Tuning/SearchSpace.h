@@ -1,0 +1,45 @@
+//===- SearchSpace.h - the schedules a tuner may try for a kernel -*- C++ -*-===//
+//
+// Each schedule knob of KernelParams.def gets a short list of values worth
+// trying (its default always among them): register-tile shapes up to what
+// the ISA's register file holds, blocks and per-task work in powers of two.
+// admissible() prunes the products that cannot be good or cannot build: a
+// register tile that spills (accumulators + loaded vectors + a broadcast over
+// the register count), an unroll that does not divide its block, a pack
+// that does not divide the tile, and a parallel split that leaves a thread
+// idle on the largest call where the default does not.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_TUNING_SEARCHSPACE_H
+#define LOOM_TUNING_SEARCHSPACE_H
+
+#include "Tuning/Workload.h"
+
+#include <map>
+
+namespace loom::tuning {
+
+struct KnobDomain {
+  std::string name;
+  std::vector<int64_t> values; // ascending, distinct
+  int64_t defaultValue;
+};
+
+/// Knob name -> value: one schedule.
+using Schedule = std::map<std::string, int64_t>;
+
+/// The family's knobs (KernelParams.def order) with their values for ISA
+/// `isa` (an index into abi::kIsas).
+std::vector<KnobDomain> searchSpace(abi::Family family, int isa);
+
+/// The default schedule: every knob at its default.
+Schedule defaultSchedule(const std::vector<KnobDomain> &space);
+
+/// False where `schedule` breaks a structural rule above for `workload`
+/// run on `threads` threads.
+bool admissible(const KernelWorkload &workload, int isa, int threads,
+                const Schedule &schedule);
+
+} // namespace loom::tuning
+
+#endif // LOOM_TUNING_SEARCHSPACE_H

@@ -78,12 +78,12 @@ struct ApplyTuningRecordsPass
       for (const TuningRecord &r : all) {
         if (r.kernel != w.instance || r.isa != entry.getName().strref() || r.status != "ok")
           continue;
-        if (!(r.machine == here))
+        if (!knobsMatch(r, w.family))
+          ++ignored.badKnobs;
+        else if (!(r.machine == here))
           ++ignored.otherMachine;
         else if (r.workload != w.key)
           ++ignored.otherWorkload;
-        else if (!knobsMatch(r, w.family))
-          ++ignored.badKnobs;
         else if (!best || r.medianMicros < best->medianMicros)
           best = &r;
       }

@@ -92,6 +92,7 @@ struct Tuner {
     r.functions = llvm::join(o.functions, ",");
     r.schedule = s;
     r.repeats = o.repeats;
+    r.flops = w.flops();
     r.machine = machine;
     r.loom = identity;
     r.halide = "14";

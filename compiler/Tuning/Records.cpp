@@ -62,7 +62,7 @@ std::string loom::tuning::toJsonLine(const TuningRecord &r) {
       {"params", std::move(params)}, {"workload", r.workload}, {"shapes", r.shapes},
       {"functions", r.functions}, {"schedule", std::move(schedule)},
       {"status", r.status}, {"median_us", r.medianMicros},
-      {"default_us", r.defaultMicros}, {"repeats", r.repeats}, {"error", r.error},
+      {"default_us", r.defaultMicros}, {"flops", r.flops}, {"repeats", r.repeats}, {"error", r.error},
       {"machine", json::Object{{"cpu", r.machine.cpu},
                                {"isa_features", r.machine.isaFeatures},
                                {"threads", r.machine.threads}}},
@@ -91,6 +91,7 @@ bool fromJson(const json::Value &value, TuningRecord &r, std::string &error) {
             map.map("workload", r.workload) && map.map("shapes", r.shapes) &&
             map.map("functions", r.functions) && map.map("status", r.status) &&
             map.map("median_us", r.medianMicros) && map.map("default_us", r.defaultMicros) &&
+            map.mapOptional("flops", r.flops) &&
             map.map("repeats", r.repeats) && map.map("error", r.error) &&
             map.map("loom", r.loom) && map.map("halide", r.halide) &&
             map.map("seed", seed) && map.map("candidate", r.candidate) && machine &&

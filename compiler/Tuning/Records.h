@@ -5,7 +5,7 @@
 //    "params": ["activation=relu", ...], "workload": "<hex key>",
 //    "shapes": "B=8,S=128,T=128", "functions": "forward",
 //    "schedule": {"tile_rows": 6, ...}, "status": "ok",
-//    "median_us": 812.5, "default_us": 901.2, "repeats": 10, "error": "",
+//    "median_us": 812.5, "default_us": 901.2, "flops": 2.1e9, "repeats": 10, "error": "",
 //    "machine": {"cpu": "...", "isa_features": "avx2 avx512f ...", "threads": 2},
 //    "loom": "<kernelgen identity>", "halide": "14", "seed": 1, "candidate": 7}
 // median_us is the workload's time: the sum over its distinct calls of the
@@ -47,6 +47,7 @@ struct TuningRecord {
   Schedule schedule;
   std::string status; // ok | build_failed | wrong | crashed | timeout
   double medianMicros = 0, defaultMicros = 0;
+  double flops = 0; // of the workload's matrix products (0: none counted)
   int64_t repeats = 0;
   std::string error;
   Machine machine;

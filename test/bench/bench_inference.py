@@ -18,6 +18,11 @@ against PyTorch's (max scaled error), so that a broken model is not timed.
 in the same interleaved rounds: PyTorch, Loom, baseline, PyTorch, ... and adds its
 median and the baseline/Loom ratio to the table.
 
+--tune-seconds N also times a tuned library of each model: `loomc tune` for N seconds
+at the benchmark's shapes, then `loomc compile --tuning-records` (its records stay in
+the --keep directory, under <model>/tuned/tuning.jsonl), in the same rounds; the table
+adds its median, PyTorch/tuned and default/tuned ratios and its % of peak.
+
 A benchmark, not a test: it asserts nothing about time.
 """
 import os
@@ -208,9 +213,10 @@ def run_bench(bench, args, engines, workdir):
     result = {"bench": bench, "flops": forward_flops(bench.spec, bench.batch, bench.src,
                                                      bench.tgt)}
     iterations = args.repeat or bench.repeat
+    shapes = f"B={bench.batch},S={bench.src or 1},T={bench.tgt or 1}"
     for e in engines:
         e.module, compiled = e.compiler.compile(prep.spec_path, bench.spec["name"],
-                                                os.path.join(prep.dir, e.key))
+                                                os.path.join(prep.dir, e.key), shapes)
         if e.module is None:
             result[f"{e.key}_error"] = "compile failed: " + compiled.describe()
     prep.torch_round(2)  # warm-up
@@ -236,12 +242,14 @@ def run_bench(bench, args, engines, workdir):
 
 # ---- report
 
-def markdown_table(results, peak, peak_label, baseline):
-    """The results as a Markdown table, with a legend."""
+def markdown_table(results, peak, peak_label, extra, baseline=None):
+    """The results as a Markdown table, with a legend. `extra` names the engines timed
+    besides the default Loom build ("baseline", "tuned"): each adds its columns."""
     head = ["model", "shape", "GFLOP", "PyTorch ms", "Loom ms", "PyTorch/Loom",
             "PyTorch GFLOP/s (% peak)", "Loom GFLOP/s (% peak)", "Loom max err"]
-    if baseline:
-        head += ["baseline ms", "baseline/Loom", "baseline max err"]
+    for key in extra:
+        head += [f"{key} ms", f"PyTorch/{key}", f"Loom/{key}", f"{key} GFLOP/s (% peak)",
+                 f"{key} max err"]
     rows = []
     for r in results:
         gflop = r["flops"] / 1e9
@@ -254,13 +262,16 @@ def markdown_table(results, peak, peak_label, baseline):
         def err(key):
             return f"{r[key]:.1e}" if key in r else "n/a"
 
+        def ratio(a, b):
+            return f"{a / b:.2f}x" if a and b else "n/a"
+
         row = [r["bench"].name, r["bench"].shape, f"{gflop:.2f}", f"{t:.2f}",
-               f"{lm:.2f}" if lm else "n/a", f"{t / lm:.2f}x" if lm else "n/a",
+               f"{lm:.2f}" if lm else "n/a", ratio(t, lm),
                rate(t), rate(lm) if lm else "n/a", err("loom_err")]
-        if baseline:
-            bm = r.get("baseline_ms")
-            row += [f"{bm:.2f}" if bm else "n/a",
-                    f"{bm / lm:.2f}x" if bm and lm else "n/a", err("baseline_err")]
+        for key in extra:
+            em = r.get(f"{key}_ms")
+            row += [f"{em:.2f}" if em else "n/a", ratio(t, em), ratio(lm, em),
+                    rate(em) if em else "n/a", err(f"{key}_err")]
         rows.append(row)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -270,10 +281,13 @@ def markdown_table(results, peak, peak_label, baseline):
                  f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}.")
     if baseline:
         lines.append(f"Baseline: the Loom build in {baseline}, timed in the same rounds.")
+    if "tuned" in extra:
+        lines.append("Tuned: the same build, compiled with the records `loomc tune` wrote "
+                     "for the benchmark's shapes in this run.")
     for r in results:
-        for key in ("loom_error", "baseline_error"):
-            if key in r:
-                lines.append(f"- {r['bench'].name} ({key.split('_')[0]}): {r[key]}")
+        for key in ["loom"] + list(extra):
+            if f"{key}_error" in r:
+                lines.append(f"- {r['bench'].name} ({key}): {r[f'{key}_error']}")
     return "\n".join(lines)
 
 
@@ -291,6 +305,8 @@ def main(argv):
     p.add_argument("--keep", metavar="DIR", help="keep specs, modules, weights, inputs here")
     p.add_argument("--baseline", metavar="BUILD_DIR",
                    help="also time this Loom build (its bin/loomc and bin/loom-run)")
+    p.add_argument("--tune-seconds", type=float, default=0, metavar="N",
+                   help="also time libraries tuned for N seconds each (loomc tune)")
     args = p.parse_args(argv)
     torch.set_num_threads(THREADS)
     benches = [b for b in BENCHES if not args.only or b.name in args.only]
@@ -304,6 +320,10 @@ def main(argv):
             engines.append(Engine("baseline",
                                   Compiler(os.path.join(args.baseline, "bin", "loomc")),
                                   os.path.join(args.baseline, "bin", "loom-run")))
+        if args.tune_seconds:
+            engines.append(Engine("tuned", Compiler(engines[0].compiler.loomc,
+                                                    tune_seconds=args.tune_seconds),
+                                  engines[0].loom_run))
 
     workdir = args.keep or tempfile.mkdtemp(prefix="loom-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -313,7 +333,8 @@ def main(argv):
         for bench in benches:
             print(f"running {bench.name} ({bench.shape}) ...", file=sys.stderr, flush=True)
             results.append(run_bench(bench, args, engines, workdir))
-        print(markdown_table(results, peak, peak_label, args.baseline))
+        extra = [e.key for e in engines[1:]]
+        print(markdown_table(results, peak, peak_label, extra, args.baseline))
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -84,7 +84,7 @@ class Compiler:
             records = os.path.join(out_dir, "tuning.jsonl")
             tuned = run_tool([self.loomc, "tune", spec_path, f"--records={records}",
                               f"--budget-seconds={self.tune_seconds}", f"--shapes={shapes}"],
-                             self.timeout)
+                             self.timeout + 2 * self.tune_seconds)
             if tuned.returncode != 0:
                 self.cache[name] = (None, tuned)
                 return self.cache[name]

@@ -205,17 +205,13 @@ struct KernelSearch {
       if (const TuningRecord *seen = t.find(w, batch[i])) {
         r = *seen;
       } else {
-        Measurement m;
-        if (objects[i].empty())
-          m = {"build_failed", 0, logs[i]};
-        else
-          m = t.measure(w, objects[i], tried == 0);
+        Measurement m = objects[i].empty() ? Measurement{"build_failed", 0, logs[i]}
+                                           : t.measure(w, objects[i], tried == 0);
         r.status = m.status;
         r.medianMicros = m.micros;
         r.error = m.error;
-        if (tried == 0 && m.status == "ok")
-          defaultMicros = m.micros;
-        r.defaultMicros = defaultMicros;
+        // The first candidate is the default: every record carries its time.
+        r.defaultMicros = tried == 0 ? m.micros : defaultMicros;
         if (!appendRecords(t.o.recordsPath, {r}, error))
           return false;
         ++t.written;

@@ -125,19 +125,10 @@ bool fromJson(const json::Value &value, TuningRecord &r, std::string &error) {
 
 } // namespace
 
-bool loom::tuning::readRecords(const std::string &path, std::vector<TuningRecord> &records,
-                               std::string &error) {
-  if (!llvm::sys::fs::is_regular_file(path)) {
-    error = "'" + path + "' is not a regular file";
-    return false;
-  }
-  auto text = llvm::MemoryBuffer::getFile(path);
-  if (!text) {
-    error = "cannot read '" + path + "': " + text.getError().message();
-    return false;
-  }
+bool loom::tuning::parseRecords(llvm::StringRef text, llvm::StringRef name,
+                                std::vector<TuningRecord> &records, std::string &error) {
   llvm::SmallVector<llvm::StringRef> lines;
-  (*text)->getBuffer().split(lines, '\n');
+  text.split(lines, '\n');
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].trim().empty())
       continue;
@@ -149,12 +140,26 @@ bool loom::tuning::readRecords(const std::string &path, std::vector<TuningRecord
     else
       fromJson(*value, record, why);
     if (!why.empty()) {
-      error = path + ":" + std::to_string(i + 1) + ": " + why;
+      error = name.str() + ":" + std::to_string(i + 1) + ": " + why;
       return false;
     }
     records.push_back(std::move(record));
   }
   return true;
+}
+
+bool loom::tuning::readRecords(const std::string &path, std::vector<TuningRecord> &records,
+                               std::string &error) {
+  if (!llvm::sys::fs::is_regular_file(path)) {
+    error = "'" + path + "' is not a regular file";
+    return false;
+  }
+  auto text = llvm::MemoryBuffer::getFile(path);
+  if (!text) {
+    error = "cannot read '" + path + "': " + text.getError().message();
+    return false;
+  }
+  return parseRecords((*text)->getBuffer(), path, records, error);
 }
 
 bool loom::tuning::appendRecords(const std::string &path,

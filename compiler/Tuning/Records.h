@@ -58,8 +58,13 @@ struct TuningRecord {
 
 std::string toJsonLine(const TuningRecord &record);
 
-/// Reads a records file; false with `error` ("FILE:LINE: ...") on the first
+/// Parses records text; false with `error` ("NAME:LINE: ...") on the first
 /// line that is not a record. Blank lines are skipped.
+bool parseRecords(llvm::StringRef text, llvm::StringRef name,
+                  std::vector<TuningRecord> &records, std::string &error);
+
+/// parseRecords on a regular file's contents (a FIFO or a device is refused
+/// before it is opened).
 bool readRecords(const std::string &path, std::vector<TuningRecord> &records,
                  std::string &error);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the libFuzzer targets into test/fuzz/corpus/:
-spec/ (model specs), safetensors/ and npy/: a few small valid files and a few
-broken ones each. The files are checked in; run this again only to change
+spec/ (model specs), safetensors/, npy/ and records/ (tuning records): a few
+small valid files and a few broken ones each. The files are checked in; run this again only to change
 them (it rewrites every seed). Standard library only.
 
   python3 test/fuzz/make_corpus.py
@@ -153,8 +153,24 @@ NPY = {
 }
 
 
+# ---- records: what loom-fuzz-records parses (loomc tune's JSON lines).
+RECORD = ('{"kernel":"linear","family":"linear","isa":"avx512","params":["activation=none",'
+          '"k=0","n=0"],"workload":"1f2e","shapes":"B=8,S=128,T=128","functions":"forward",'
+          '"schedule":{"tile_rows":6,"tile_vectors":4},"status":"ok","median_us":812.5,'
+          '"default_us":901.2,"flops":2.1e9,"repeats":10,"error":"","machine":{"cpu":"AMD EPYC",'
+          '"isa_features":"avx2 fma avx512f","threads":2},"loom":"a110","halide":"14",'
+          '"seed":"18446744073709551615","candidate":3}')
+RECORDS = {
+    "two.jsonl": RECORD + "\n\n" + RECORD.replace('"ok"', '"crashed"') + "\n",
+    "no-flops.jsonl": RECORD.replace('"flops":2.1e9,', ""),
+    "bad-seed.jsonl": RECORD.replace('"18446744073709551615"', '"-1"'),
+    "bad-knob.jsonl": RECORD.replace('"tile_rows":6', '"tile_rows":6.5'),
+}
+
+
 def main():
-    for target, files in (("spec", SPECS), ("safetensors", SAFETENSORS), ("npy", NPY)):
+    for target, files in (("spec", SPECS), ("safetensors", SAFETENSORS), ("npy", NPY),
+                          ("records", RECORDS)):
         directory = os.path.join(CORPUS, target)
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)

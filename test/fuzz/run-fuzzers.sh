@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target (loom-fuzz-spec, loom-fuzz-safetensors,
-# loom-fuzz-npy) for a bounded time, all at once, each starting from its
+# loom-fuzz-npy, loom-fuzz-records) for a bounded time, all at once, each starting from its
 # checked-in seed corpus (test/fuzz/corpus/<target>/, written by
 # make_corpus.py). A target passes when it runs its time out with no crash,
 # sanitizer report, leak, timeout (one input over 20 s) or out-of-memory.
@@ -19,7 +19,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)" || exit 1
 seconds="${LOOM_FUZZ_SECONDS:-20}"
-targets=(spec safetensors npy)
+targets=(spec safetensors npy records)
 
 declare -A pid rc
 for target in "${targets[@]}"; do

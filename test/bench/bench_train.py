@@ -48,6 +48,10 @@ and printed as Loom's second figure.
 
   /usr/bin/python3 test/bench/bench_train.py [--quick] [--only NAME] [--rounds 7]
                                              [--steps N] [--lr X] [--keep DIR]
+                                             [--tune-seconds N]
+
+--tune-seconds N times Loom with schedules tuned for the benchmark's shapes (`loomc tune
+--tune-functions=train_step,apply_gradients` for N seconds, then compile with the records).
 
 A benchmark, not a test: it asserts nothing about time.
 """
@@ -359,8 +363,9 @@ def run_bench(bench, args, compiler, loom_run, workdir):
                             file=sys.stderr, flush=True)
     if not args.torch_only:
         log("compiling with loomc ...")
+        shapes = f"B={bench.batch},S={bench.src or 1},T={bench.tgt or 1}"
         cfg["lib"], compiled = compiler.compile(cfg["spec_path"], bench.spec["name"],
-                                                os.path.join(cfg["dir"], "module"))
+                                                os.path.join(cfg["dir"], "module"), shapes)
         if cfg["lib"] is None:
             result["loom_error"] = "compile failed: " + compiled.describe()
     _write_config(cfg)
@@ -513,6 +518,9 @@ def main(argv):
                    "else PASSIVE; see the module docstring)")
     p.add_argument("--peak-tool", default=os.path.join(REPO_ROOT, "build/bin/loom-fma-peak"))
     p.add_argument("--torch-only", action="store_true", help="time PyTorch only")
+    p.add_argument("--tune-seconds", type=float, default=0, metavar="N",
+                   help="time a library whose train_step and apply_gradients kernels "
+                        "`loomc tune` tuned for N seconds at the benchmark's shapes")
     p.add_argument("--keep", metavar="DIR", help="keep specs, modules, weights, inputs here")
     args = p.parse_args(argv)
     if args.quick:
@@ -534,7 +542,9 @@ def main(argv):
         os.environ.pop("OMP_WAIT_POLICY", None)
     else:
         os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy
-    compiler = Compiler(tool_path(args.loomc, "LOOMC", "build/bin/loomc"))
+    compiler = Compiler(tool_path(args.loomc, "LOOMC", "build/bin/loomc"),
+                        tune_seconds=args.tune_seconds,
+                        tune_functions="train_step,apply_gradients")
     loom_run = tool_path(args.loom_run, "LOOM_RUN", "build/bin/loom-run")
 
     workdir = args.keep or tempfile.mkdtemp(prefix="loom-bench-train-")

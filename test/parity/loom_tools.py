@@ -65,14 +65,14 @@ def run_tool(argv, timeout):
 class Compiler:
     """Compiles specs with `loomc compile SPEC -o DIR`, once per spec name.
 
-    With tune_seconds > 0, first tunes the spec's kernels for that long at the shapes
-    the first compilation of the spec names (`loomc tune --shapes`), then compiles
+    With tune_seconds > 0, first tunes the kernels of `tune_functions` for that long at
+    the shapes the first compilation of the spec names (`loomc tune --shapes`), then compiles
     with those records; the Result's `tuned` line says how many instances got a
     tuned schedule."""
 
-    def __init__(self, loomc, timeout=900, tune_seconds=0):
+    def __init__(self, loomc, timeout=900, tune_seconds=0, tune_functions="forward"):
         self.loomc, self.timeout, self.cache = loomc, timeout, {}
-        self.tune_seconds = tune_seconds
+        self.tune_seconds, self.tune_functions = tune_seconds, tune_functions
 
     def compile(self, spec_path, name, out_dir, shapes=None):
         """Returns (path of lib<name>.so or None, Result). Reuses an earlier compilation."""
@@ -82,13 +82,14 @@ class Compiler:
         argv = [self.loomc, "compile", spec_path, "-o", out_dir]
         if self.tune_seconds and shapes:
             records = os.path.join(out_dir, "tuning.jsonl")
+            functions = f"--tune-functions={self.tune_functions}"
             tuned = run_tool([self.loomc, "tune", spec_path, f"--records={records}",
-                              f"--budget-seconds={self.tune_seconds}", f"--shapes={shapes}"],
-                             self.timeout + 2 * self.tune_seconds)
+                              f"--budget-seconds={self.tune_seconds}", f"--shapes={shapes}",
+                              functions], self.timeout + 2 * self.tune_seconds)
             if tuned.returncode != 0:
                 self.cache[name] = (None, tuned)
                 return self.cache[name]
-            argv += [f"--tuning-records={records}", f"--shapes={shapes}"]
+            argv += [f"--tuning-records={records}", f"--shapes={shapes}", functions]
         result = run_tool(argv, self.timeout)
         lib = os.path.join(out_dir, f"lib{name}.so")
         ok = result.returncode == 0 and os.path.exists(lib) and \

@@ -13,6 +13,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
@@ -53,6 +54,8 @@ int runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds, std::string 
   llvm::SmallString<128> outPath, errPath;
   llvm::sys::fs::createTemporaryFile("loom-tune", "out", outPath);
   llvm::sys::fs::createTemporaryFile("loom-tune", "err", errPath);
+  for (llvm::StringRef path : {outPath.str(), errPath.str()})
+    llvm::sys::RemoveFileOnSignal(path);
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, outPath.str(), errPath.str()};
   llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
   std::string message;
@@ -64,8 +67,10 @@ int runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds, std::string 
     err = (*text)->getBuffer().take_back(2000).str();
   if (!message.empty())
     err += message;
-  llvm::sys::fs::remove(outPath);
-  llvm::sys::fs::remove(errPath);
+  for (llvm::StringRef path : {outPath.str(), errPath.str()}) {
+    llvm::sys::fs::remove(path);
+    llvm::sys::DontRemoveFileOnSignal(path);
+  }
   return rc;
 }
 
@@ -118,6 +123,8 @@ struct Tuner {
     std::string so = workDir + "/" + llvm::sys::path::filename(job.cacheDir).str() + ".so";
     if (llvm::sys::fs::exists(so))
       return so;
+    // Removed on Ctrl-C too (the records file keeps what was measured).
+    llvm::sys::RemoveFileOnSignal(so);
     if (failed(runProcess({tc.cxx, "-shared", "-o", so, job.object(), runtimeObject}, log)))
       return "";
     return so;
@@ -130,6 +137,8 @@ struct Tuner {
     for (size_t i = 0; i < w.calls.size(); ++i) {
       const KernelCall &call = w.calls[i];
       std::string reference = workDir + "/" + w.key + "." + std::to_string(i) + ".ref";
+      if (isDefault)
+        llvm::sys::RemoveFileOnSignal(reference);
       std::vector<std::string> argv = {
           tc.kernelTime, "--library=" + so, "--function=" + symbol(w),
           "--threads=" + std::to_string(o.threads), "--repeats=" + std::to_string(o.repeats),
@@ -192,11 +201,14 @@ struct KernelSearch {
   /// Measures (or takes from --resume) a batch built in parallel; false if
   /// the records file cannot be written.
   bool runBatch(const std::vector<Schedule> &batch, std::string &error) {
+    // The default (the first candidate) always runs: its outputs are the
+    // reference of every other candidate, also when --resume has its time.
+    auto runs = [&](size_t i) { return (tried == 0 && i == 0) || !t.find(w, batch[i]); };
     std::vector<std::string> objects(batch.size()), logs(batch.size());
     {
       llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
       for (size_t i = 0; i < batch.size(); ++i)
-        if (!t.find(w, batch[i]))
+        if (runs(i))
           pool.async([&, i] { objects[i] = t.build(w, batch[i], logs[i]); });
       pool.wait();
     }
@@ -204,6 +216,8 @@ struct KernelSearch {
       TuningRecord r = t.record(w, batch[i], tried);
       if (const TuningRecord *seen = t.find(w, batch[i])) {
         r = *seen;
+        if (tried == 0 && (objects[0].empty() || t.measure(w, objects[0], true).status != "ok"))
+          r.status = "crashed"; // no reference: the search cannot go on
       } else {
         Measurement m = objects[i].empty() ? Measurement{"build_failed", 0, logs[i]}
                                            : t.measure(w, objects[i], tried == 0);
@@ -294,6 +308,7 @@ LogicalResult prepare(Tuner &t) {
   }
   t.runtimeObject = runtime.object();
   t.workDir = dir.str().str();
+
   t.peakGflops = measurePeak(t.tc, o.threads);
   return success();
 }

@@ -190,6 +190,7 @@ struct KernelSearch {
   const KernelWorkload &w;
   ScheduleSearch search;
   double defaultMicros = 0;
+  std::string defaultProblem; // why the default did not run, if it did not
   int64_t tried = 0, failed = 0;
 
   KernelSearch(Tuner &t, const KernelWorkload &w)
@@ -232,6 +233,8 @@ struct KernelSearch {
       }
       if (tried == 0 && r.status == "ok")
         defaultMicros = r.medianMicros;
+      else if (tried == 0)
+        defaultProblem = r.status + ": " + llvm::StringRef(r.error).trim().take_back(600).str();
       ++tried;
       failed += r.status != "ok";
       search.report(batch[i], r.status == "ok" ? std::optional<double>(r.medianMicros)
@@ -356,7 +359,7 @@ LogicalResult loom::tuneKernels(ModuleOp module, const Toolchain &tc, const Tune
     }
     if (s.defaultMicros <= 0) {
       llvm::errs() << "loomc: error: the default schedule of " << w->instance
-                   << " did not run; see " << o.recordsPath << "\n";
+                   << " did not run (" << s.defaultProblem << "); nothing is tuned\n";
       return failure();
     }
     total += s.defaultMicros;

@@ -9,6 +9,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
+#include <climits>
 #include <map>
 
 using namespace mlir;
@@ -132,6 +133,17 @@ double callFlops(abi::Family family, const std::map<std::string, HalideShape> &b
   }
 }
 
+/// Elements a buffer of `shape` spans (its last element's offset + 1).
+int64_t span(const HalideShape &shape) {
+  int64_t last = 0;
+  for (size_t d = 0; d < shape.extents.size(); ++d)
+    last += (shape.extents[d] - 1) * shape.strides[d];
+  return last + 1;
+}
+
+/// The memory the harness may allocate for one call's buffers.
+constexpr int64_t kMaxCallBytes = int64_t(4) << 30;
+
 /// The harness arguments of one call; `why` says what cannot be run.
 KernelCall describeCall(KernelOp op, const TuningShapes &shapes, std::string &why) {
   abi::ArgumentList abi = abi::arguments(op.getFamily());
@@ -139,6 +151,7 @@ KernelCall describeCall(KernelOp op, const TuningShapes &shapes, std::string &wh
   op.getAbiArguments(values);
   KernelCall call;
   std::map<std::string, HalideShape> buffers;
+  int64_t bytes = 0;
   for (int i = 0; i < abi.size(); ++i) {
     const abi::Argument &arg = abi[i];
     const AbiValue &value = values[i];
@@ -160,6 +173,11 @@ KernelCall describeCall(KernelOp op, const TuningShapes &shapes, std::string &wh
                                joined(shape.extents) + "@" + joined(shape.strides));
     buffers[arg.name] = shape;
     call.extents[arg.name] = shape.extents;
+    bytes += 4 * span(shape);
+    // Halide 14 kernels index with int32 (as the runtime checks per call).
+    if (span(shape) > INT32_MAX)
+      why = "at these shapes its buffer '" + std::string(arg.name) + "' spans " +
+            std::to_string(span(shape)) + " elements, more than Halide kernels index (2^31)";
     if (arg.type == abi::ArgType::i32 && !arg.isOutput) {
       // Key lengths: every key visible (the longest keys, the most work).
       if (llvm::StringRef(arg.name) == "key_lengths" && buffers.count("k"))
@@ -170,6 +188,10 @@ KernelCall describeCall(KernelOp op, const TuningShapes &shapes, std::string &wh
               "' needs values the tuner cannot make up";
     }
   }
+  if (why.empty() && bytes > kMaxCallBytes)
+    why = "at these shapes one call needs " + std::to_string(bytes >> 20) +
+          " MiB of buffers (the tuner allocates at most " + std::to_string(kMaxCallBytes >> 20) +
+          ")";
   call.flops = callFlops(op.getFamily(), buffers);
   return call;
 }

@@ -69,6 +69,14 @@ KernelJob loom::kernelJob(StringRef family, StringRef symbol, const abi::Isa &is
   std::vector<std::string> argv = {tc.kernelgen, "-g", family.str(), "-f", symbol.str(),
                                    "-e", "o,h", std::string("target=") + isa.halideTarget};
   argv.insert(argv.end(), settings.begin(), settings.end());
+  // scheduler=2 (KernelParams.def): Halide's Adams2019 autoscheduler plans
+  // for this machine's threads.
+  if (llvm::is_contained(settings, "scheduler=2"))
+    argv.insert(argv.end(),
+                {"-p", tc.adams2019, "-s", "Adams2019", "auto_schedule=true",
+                 "machine_params=" +
+                     std::to_string(llvm::hardware_concurrency().compute_thread_count()) +
+                     ",33554432,40"});
   std::string label = symbol.str();
   return makeJob(label, symbol.str(), argv, tc, identity);
 }

@@ -191,6 +191,8 @@ struct KernelSearch {
   ScheduleSearch search;
   double defaultMicros = 0;
   std::string defaultProblem; // why the default did not run, if it did not
+  std::optional<double> adams2019Micros; // the autoscheduler's baseline, if timed
+  std::string adams2019Status;           // its record's status ("" if not tried)
   int64_t tried = 0, failed = 0;
 
   KernelSearch(Tuner &t, const KernelWorkload &w)
@@ -201,7 +203,8 @@ struct KernelSearch {
 
   /// Measures (or takes from --resume) a batch built in parallel; false if
   /// the records file cannot be written.
-  bool runBatch(const std::vector<Schedule> &batch, std::string &error) {
+  bool runBatch(const std::vector<Schedule> &batch, std::string &error,
+                bool baseline = false) {
     // The default (the first candidate) always runs: its outputs are the
     // reference of every other candidate, also when --resume has its time.
     auto runs = [&](size_t i) { return (tried == 0 && i == 0) || !t.find(w, batch[i]); };
@@ -237,8 +240,14 @@ struct KernelSearch {
         defaultProblem = r.status + ": " + llvm::StringRef(r.error).trim().take_back(600).str();
       ++tried;
       failed += r.status != "ok";
-      search.report(batch[i], r.status == "ok" ? std::optional<double>(r.medianMicros)
-                                               : std::nullopt);
+      std::optional<double> cost =
+          r.status == "ok" ? std::optional<double>(r.medianMicros) : std::nullopt;
+      if (baseline) { // outside the search's space: compared with, not bred from
+        adams2019Micros = cost;
+        adams2019Status = r.status;
+      }
+      else
+        search.report(batch[i], cost);
     }
     return true;
   }
@@ -363,6 +372,11 @@ LogicalResult loom::tuneKernels(ModuleOp module, const Toolchain &tc, const Tune
       return failure();
     }
     total += s.defaultMicros;
+    std::optional<Schedule> adams = adams2019Schedule(*w, t.isa);
+    if (adams && !tc.adams2019.empty() && !s.runBatch({*adams}, error, /*baseline=*/true)) {
+      llvm::errs() << "loomc: error: " << error << "\n";
+      return failure();
+    }
   }
   const double searchStart = now(), budget = std::max(0.0, o.budgetSeconds - (searchStart - start));
   const unsigned width = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
@@ -386,18 +400,23 @@ LogicalResult loom::tuneKernels(ModuleOp module, const Toolchain &tc, const Tune
   }
   llvm::sys::fs::remove_directories(t.workDir);
 
-  llvm::outs() << "| kernel | calls | default us | tuned us | speedup | tried | failed |\n"
-               << "|---|---|---|---|---|---|---|\n";
+  llvm::outs() << "| kernel | calls | default us | tuned us | speedup | Adams2019 us | tried | "
+                  "failed |\n"
+               << "|---|---|---|---|---|---|---|---|\n";
   for (const auto &s : searches) {
     auto best = s->search.best();
     int64_t calls = 0;
     for (const KernelCall &c : s->w.calls)
       calls += c.count;
-    llvm::outs() << llvm::formatv("| {0} | {1} | {2:f1}{3} | {4:f1}{5} | {6:f2}x | {7} | {8} |\n",
-                                  s->w.instance, calls, s->defaultMicros,
-                                  t.percent(s->w, s->defaultMicros), best->second,
-                                  t.percent(s->w, best->second),
-                                  s->defaultMicros / best->second, s->tried, s->failed);
+    std::string adams = s->adams2019Status.empty() ? "-" : s->adams2019Status;
+    if (s->adams2019Micros)
+      adams = llvm::formatv("{0:f1}{1}", *s->adams2019Micros,
+                            t.percent(s->w, *s->adams2019Micros));
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1} | {2:f1}{3} | {4:f1}{5} | {6:f2}x | {7} | {8} | {9} |\n", s->w.instance,
+        calls, s->defaultMicros, t.percent(s->w, s->defaultMicros), best->second,
+        t.percent(s->w, best->second), s->defaultMicros / best->second, adams, s->tried,
+        s->failed);
   }
   llvm::errs() << llvm::formatv("loomc: {0} records appended to {1} in {2}\n", t.written,
                                 o.recordsPath, clock(now() - start));

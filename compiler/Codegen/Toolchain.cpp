@@ -20,6 +20,7 @@ Toolchain Toolchain::fromBuild() {
   t.cxx = env("LOOM_CXX", LOOM_DEFAULT_CXX);
   t.kernelTime = env("LOOM_KERNEL_TIME", LOOM_DEFAULT_KERNEL_TIME);
   t.fmaPeak = env("LOOM_FMA_PEAK", LOOM_DEFAULT_FMA_PEAK);
+  t.adams2019 = env("LOOM_ADAMS2019", LOOM_DEFAULT_ADAMS2019);
   t.runtimeLib = env("LOOM_RUNTIME_LIB", LOOM_DEFAULT_RUNTIME_LIB);
   t.exportsSource = env("LOOM_EXPORTS_SOURCE", LOOM_DEFAULT_EXPORTS_SOURCE);
   llvm::SmallVector<llvm::StringRef> dirs;

@@ -21,6 +21,7 @@ struct Toolchain {
   std::string kernelCache;    // generated kernels, keyed by their build
   std::string kernelTime;     // loom-kernel-time (loomc tune's timing harness)
   std::string fmaPeak;        // loom-fma-peak ("" if not built)
+  std::string adams2019;      // Halide's Adams2019 autoscheduler plugin ("" if absent)
   /// Extra flags for the glue and exports compiles and for the link (after
   /// Loom's own, so they may override them): the sanitizer flags of a
   /// -DLOOM_SANITIZE build and -g1, else none; LOOM_CXXFLAGS (split at

@@ -35,6 +35,10 @@ std::vector<int64_t> range(int64_t from, int64_t to) {
 /// The values worth trying for a knob, by what its name says it is.
 std::vector<int64_t> candidateValues(llvm::StringRef knob, int isa) {
   const int regs = kRegisters[isa];
+  // Which scheduler and what it is told: the Adams2019 baseline's, not
+  // searched (adams2019Schedule sets them).
+  if (knob == "scheduler" || knob.starts_with("estimate_"))
+    return {};
   if (knob == "tile_rows")
     return range(1, regs == 32 ? 8 : 6);
   if (knob == "tile_vectors")
@@ -158,4 +162,21 @@ bool loom::tuning::admissible(const KernelWorkload &workload, int isa, int threa
   Schedule defaults = defaultSchedule(searchSpace(workload.family, isa));
   std::optional<int64_t> byDefault = tasks(workload.family, defaults, *largest);
   return byDefault && *byDefault < threads;
+}
+
+std::optional<Schedule> loom::tuning::adams2019Schedule(const KernelWorkload &workload,
+                                                        int isa) {
+  if (workload.family != abi::Family::linear || workload.calls.empty())
+    return std::nullopt;
+  const KernelCall *largest = &workload.calls.front();
+  for (const KernelCall &call : workload.calls)
+    if (call.flops > largest->flops)
+      largest = &call;
+  const std::vector<int64_t> &x = largest->extents.at("x"), &y = largest->extents.at("y");
+  Schedule s = defaultSchedule(searchSpace(workload.family, isa));
+  s["scheduler"] = 2;
+  s["estimate_m"] = x[1];
+  s["estimate_n"] = y[0];
+  s["estimate_k"] = x[0];
+  return s;
 }

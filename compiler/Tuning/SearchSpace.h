@@ -16,6 +16,7 @@
 #include "Tuning/Workload.h"
 
 #include <map>
+#include <optional>
 
 namespace loom::tuning {
 
@@ -39,6 +40,12 @@ Schedule defaultSchedule(const std::vector<KnobDomain> &space);
 /// run on `threads` threads.
 bool admissible(const KernelWorkload &workload, int isa, int threads,
                 const Schedule &schedule);
+
+/// The baseline schedule of Halide's Adams2019 autoscheduler for the
+/// workload (the family's scheduler knob at 2, estimates from its largest
+/// call), where the family has one (linear); loomc tune times it next to its
+/// own candidates.
+std::optional<Schedule> adams2019Schedule(const KernelWorkload &workload, int isa);
 
 } // namespace loom::tuning
 

@@ -23,6 +23,10 @@ public:
 
   void generate() {
     readParams();
+    const int chosen = scheduler.forTarget(get_target());
+    _halide_user_assert(chosen == 1 || chosen == 2) << "linear: scheduler must be 1 (Loom's) or 2 (Adams2019)";
+    if (chosen == 2) return generateForAdams2019();
+    _halide_user_assert(!get_auto_schedule()) << "linear: auto_schedule=true needs scheduler=2";
 
     /* THE ALGORITHM */
     // Unblocked: one reduction over all of k.
@@ -48,6 +52,24 @@ public:
   }
 
 private:
+  /// The unblocked algorithm with estimates and no schedule: Halide's
+  /// Adams2019 autoscheduler (auto_schedule=true, its plugin loaded)
+  /// schedules it, as a baseline for loomc tune.
+  void generateForAdams2019() {
+    _halide_user_assert(get_auto_schedule())
+        << "linear: scheduler=2 needs auto_schedule=true and the Adams2019 plugin (-p, -s)";
+    prod(col, row) = 0.0f;
+    prod(col, row) += x(rk, row) * wt(col, rk);
+    y(col, row) = activate(prod(col, row) + bias(col));
+    const Target t = get_target();
+    const int em = estimate_m.forTarget(t), en = estimate_n.forTarget(t),
+              ek = estimate_k.forTarget(t);
+    x.set_estimates({{0, ek}, {0, em}});
+    wt.set_estimates({{0, en}, {0, ek}});
+    bias.set_estimates({{0, en}});
+    y.set_estimates({{0, en}, {0, em}});
+  }
+
   // Knob values for this target: register tile MR rows x NR columns (NR =
   // tile_vectors vectors of VW lanes), KC = k_block, TR = rows per blocked task.
   int VW = 0, MR = 0, NR = 0, KC = 0, TR = 0, rowTilesPerTask = 0, unrollK = 0;

@@ -10,12 +10,12 @@ loom_kernel.instance @softmax {family = "softmax", params = {}, schedules = {avx
 // -----
 
 // expected-error @+1 {{params lack 'activation'}}
-loom_kernel.instance @linear {family = "linear", params = {k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 // -----
 
 // expected-error @+1 {{params have an unknown key 'mask'}}
-loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, mask = "causal", n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, mask = "causal", n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 // -----
 
@@ -26,7 +26,7 @@ loom_kernel.instance @layer_norm {family = "layer_norm", params = {rows = 16 : i
 // -----
 
 // expected-error @+1 {{param 'activation' must be a string}}
-loom_kernel.instance @linear {family = "linear", params = {activation = 1 : i64, k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {activation = 1 : i64, k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 // -----
 
@@ -56,7 +56,7 @@ loom_kernel.instance @embed {family = "embed", params = {}, schedules = {avx2 = 
 // -----
 
 // expected-error @+1 {{the avx512 schedule's knobs lack 'unroll_k'}}
-loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64}}}
 
 // -----
 
@@ -119,7 +119,7 @@ func.func @add_norm_sum_family(%x: !loom_kernel.buffer<[B, S, 16], f32>, %g: !lo
 
 // -----
 
-loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 func.func @wrong_activation(%x: !loom_kernel.buffer<[B, S, 16], f32>, %wt: !loom_kernel.buffer<[16, 32], f32>, %b: !loom_kernel.buffer<[32], f32>, %y: !loom_kernel.buffer<[B, S, 32], f32>) {
   // expected-error @+1 {{needs a kernel with params {activation = "relu", k = 0 : i64, n = 0 : i64}, but @linear has {activation = "none", k = 0 : i64, n = 0 : i64}}}
@@ -130,7 +130,7 @@ func.func @wrong_activation(%x: !loom_kernel.buffer<[B, S, 16], f32>, %wt: !loom
 // -----
 
 // Static K and N are not specialised: the op asks for k = 0 and n = 0.
-loom_kernel.instance @linear_k16 {family = "linear", params = {activation = "none", k = 16 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear_k16 {family = "linear", params = {activation = "none", k = 16 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 func.func @specialised_k(%x: !loom_kernel.buffer<[B, S, 16], f32>, %wt: !loom_kernel.buffer<[16, 32], f32>, %b: !loom_kernel.buffer<[32], f32>, %y: !loom_kernel.buffer<[B, S, 32], f32>) {
   // expected-error @+1 {{needs a kernel with params {activation = "none", k = 0 : i64, n = 0 : i64}, but @linear_k16 has {activation = "none", k = 16 : i64, n = 0 : i64}}}
@@ -162,12 +162,12 @@ func.func @wrong_mask(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %len: !
 
 // Sizes are i64: an i32 would never equal what a kernel op asks for.
 // expected-error @+1 {{param 'n' must be an i64 >= 0 (0: read at run time)}}
-loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i32}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i32}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 // -----
 
 // expected-error @+1 {{param 'k' must be an i64 >= 0 (0: read at run time)}}
-loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = -5 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
+loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = -5 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 
 // -----
 

@@ -33,16 +33,19 @@ def measured_peak(peak_tool, threads=2):
 
 def kernel_table(keep, peak):
     """Markdown rows: per model and kernel, default and best tuned time from the records."""
-    lines = ["| model | kernel | default us (% peak) | tuned us (% peak) | speedup | tried |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| model | kernel | default us (% peak) | tuned us (% peak) | speedup | "
+             "Adams2019 us (% peak) | tried |", "|---|---|---|---|---|---|---|"]
     for model in sorted(os.listdir(keep)):
         path = os.path.join(keep, model, "tuned", "tuning.jsonl")
         if not os.path.exists(path):
             continue
-        best, tried = {}, {}
+        best, tried, adams = {}, {}, {}
         for line in open(path):
             r = json.loads(line)
             tried[r["kernel"]] = tried.get(r["kernel"], 0) + 1
+            if r["schedule"].get("scheduler") == 2:  # Halide's autoscheduler: the baseline
+                adams[r["kernel"]] = r
+                continue
             if r["status"] == "ok" and (r["kernel"] not in best or
                                         r["median_us"] < best[r["kernel"]]["median_us"]):
                 best[r["kernel"]] = r
@@ -53,9 +56,12 @@ def kernel_table(keep, peak):
             return f"{us:.1f} ({100 * r['flops'] / (us * 1e3) / peak:.0f}%)"
 
         for kernel, r in best.items():
+            a = adams.get(kernel)
+            baseline = "-" if not a else rate(a, a["median_us"]) if a["status"] == "ok" \
+                else a["status"]
             lines.append(f"| {model} | {kernel} | {rate(r, r['default_us'])} | "
                          f"{rate(r, r['median_us'])} | {r['default_us'] / r['median_us']:.2f}x | "
-                         f"{tried[kernel]} |")
+                         f"{baseline} | {tried[kernel]} |")
     return "\n".join(lines)
 
 

@@ -153,7 +153,9 @@ def LoomApplyTuningRecords : Pass<"loom-apply-tuning-records", "mlir::ModuleOp">
     kernel, ISA and workload (the instance's calls in `functions` at
     `shapes`, compiler/Tuning/Workload.h) match, measured on this machine
     (CPU model, ISA features) with `threads` threads, and whose knobs are the
-    family's. That ISA's schedule becomes the record's and the instance gets
+    family's; never a record of Halide's Adams2019 autoscheduler
+    (`scheduler = 2`), a baseline whose schedules hold only at the sizes it
+    was told. That ISA's schedule becomes the record's and the instance gets
     `loom.tuned = {ISA = {median_us, default_us}}`. Instances without a
     matching record keep their defaults; records ignored for another
     machine or other shapes are reported in one remark per instance, and a

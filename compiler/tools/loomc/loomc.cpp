@@ -220,11 +220,21 @@ int distill() {
       outs() << loom::tuning::toJsonLine(r) << "\n";
     return 0;
   }
-  std::string tmp = outputDir + ".tmp";
+  // As the other Loom tools: a target that exists and is not a regular file
+  // (a FIFO, a device, a directory) is refused and left alone; a symbolic
+  // link is written through.
+  std::string target = outputDir;
+  if (sys::fs::exists(outputDir)) {
+    SmallString<256> real;
+    if (!sys::fs::is_regular_file(outputDir) || sys::fs::real_path(outputDir, real))
+      return fail("'" + outputDir + "' exists and is not a regular file: not written");
+    target = real.str().str();
+  }
+  std::string tmp = target + ".tmp";
   sys::fs::remove(tmp);
   if (!loom::tuning::appendRecords(tmp, best, error))
     return fail(error);
-  if (std::error_code ec = sys::fs::rename(tmp, outputDir)) {
+  if (std::error_code ec = sys::fs::rename(tmp, target)) {
     sys::fs::remove(tmp);
     return fail("cannot write '" + outputDir + "': " + ec.message());
   }

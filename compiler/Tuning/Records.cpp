@@ -8,6 +8,7 @@
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -107,6 +108,13 @@ bool fromJson(const json::Value &value, TuningRecord &r, std::string &error) {
     error = "'machine' needs cpu, isa_features (strings) and threads (an integer)";
     return false;
   }
+  // Times and FLOPs are finite and >= 0 (1e999 parses as inf, and JSON
+  // cannot write it back).
+  for (double v : {r.medianMicros, r.defaultMicros, r.flops})
+    if (!std::isfinite(v) || v < 0) {
+      error = "median_us, default_us and flops must be finite numbers >= 0";
+      return false;
+    }
   r.machine = {cpu->str(), features->str(), *threads};
   if (llvm::StringRef(seed).getAsInteger(10, r.seed)) {
     error = "'seed' must be a decimal integer in a string";

@@ -74,6 +74,7 @@ TEST(Records, ErrorsNameTheLine) {
       {good + "\n\n{\"kernel\": 1}\n", ":3: not a tuning record"},
       {good + "\nnot json\n", ":2: "},
       {"{\"kernel\":\"k\"}", ":1: not a tuning record"},
+      {good.replace(good.find("\"flops\":"), 8, "\"flops\":1e999,\"x\":"), ":1: median_us, default_us and flops must be finite"},
   };
   for (const Bad &c : cases) {
     std::string path = tempFile(c.text), error;

@@ -115,6 +115,8 @@ bool fromJson(const json::Value &value, TuningRecord &r, std::string &error) {
       error = "median_us, default_us and flops must be finite numbers >= 0";
       return false;
     }
+  for (double *v : {&r.medianMicros, &r.defaultMicros, &r.flops})
+    *v += 0.0; // -0 becomes 0, which writes back as it reads
   r.machine = {cpu->str(), features->str(), *threads};
   if (llvm::StringRef(seed).getAsInteger(10, r.seed)) {
     error = "'seed' must be a decimal integer in a string";

@@ -8,7 +8,9 @@
 // self-attention (its keys from the target side) appends its new key and
 // value to a cache state and attends over it. The logits go to the output
 // `out` ([B, 1, vocab]: beam search reads them) and their argmax to the
-// output `next` (greedy decoding reads only that).
+// output `next` (greedy decoding reads only that). A decoder-only model
+// also gets @decode_prefill: the target side over a prompt's first T
+// positions in one pass, filling the caches @decode_step reads.
 //
 //===----------------------------------------------------------------------===//
 #include "Lowering/ForwardSides.h"
@@ -107,29 +109,49 @@ void buildDecodeInit(func::FuncOp forward, const ForwardSides &sides) {
   fb.b.create<func::ReturnOp>(forward.getLoc());
 }
 
+/// Writes the rows a self-attention's `view` (a split_heads of a columns
+/// view) is made of into the cache state `name.index` [B, max_len, W], at
+/// `step` (or from position 0 where step is null); returns the cache.
+Value appendToCache(FunctionBuilder &fb, Location loc, Value view,
+                    StringRef name, int index, int64_t maxLen, Value step) {
+  auto split = view.getDefiningOp<SplitHeadsOp>();
+  Value rows = fb.lookup(split.getSource());
+  BufferType type = cast<BufferType>(rows.getType());
+  auto cacheType = BufferType::get({kBatch, maxLen, type.getDims().back()},
+                                   type.getElementType());
+  Value cache = fb.b.create<StateOp>(loc, cacheType,
+                                     (name + "." + Twine(index)).str());
+  fb.b.create<CacheAppendOp>(loc, rows, cache, step);
+  return cache;
+}
+
+/// A target-side self-attention must be causal: a position's keys and values
+/// may then be cached once and read by every later position.
+LogicalResult checkCausal(AttentionOp op) {
+  if (op.getMask() == MaskKind::causal ||
+      op.getMask() == MaskKind::causal_key_padding)
+    return success();
+  return op.emitOpError("a target-side self-attention must be causal to be "
+                        "decoded with a cache");
+}
+
 /// A self-attention at step t: append this position's key and value to the
 /// caches, attend over positions 0..t.
 LogicalResult decodeSelfAttention(FunctionBuilder &fb, AttentionOp op,
                                   int index, int64_t maxLen, Value step,
                                   Value lengths) {
-  if (op.getMask() != MaskKind::causal &&
-      op.getMask() != MaskKind::causal_key_padding)
-    return op.emitOpError("a target-side self-attention must be causal to be "
-                          "decoded with a cache");
+  if (failed(checkCausal(op)))
+    return failure();
   auto cached = [&](Value view, StringRef name) {
+    Value cache =
+        appendToCache(fb, op.getLoc(), view, name, index, maxLen, step);
     auto split = view.getDefiningOp<SplitHeadsOp>();
-    Value rows = fb.lookup(split.getSource());
-    BufferType type = cast<BufferType>(rows.getType());
-    auto cacheType = BufferType::get(
-        {kBatch, maxLen, type.getDims().back()}, type.getElementType());
-    Value cache = fb.b.create<StateOp>(op.getLoc(), cacheType,
-                                       (name + "." + Twine(index)).str());
-    fb.b.create<CacheAppendOp>(op.getLoc(), rows, cache, step);
     int64_t heads = split.getHeadsAttr().getInt();
+    int64_t width = cast<BufferType>(cache.getType()).getDims().back();
     auto viewType = BufferType::get(fb.b.getContext(),
-                                    {kBatch, heads, maxLen,
-                                     type.getDims().back() / heads},
-                                    type.getElementType(), true, 0);
+                                    {kBatch, heads, maxLen, width / heads},
+                                    cast<BufferType>(cache.getType()).getElementType(),
+                                    true, 0);
     return fb.b.create<SplitHeadsOp>(op.getLoc(), viewType, cache, heads);
   };
   Value k = cached(op.getK(), "self_keys"), v = cached(op.getV(), "self_values");
@@ -191,6 +213,44 @@ LogicalResult buildDecodeStep(func::FuncOp forward, const ForwardSides &sides,
   return success();
 }
 
+/// @decode_prefill (decoder-only models): the target side over the first T
+/// positions of every row's prompt in one pass, as @forward computes them,
+/// each self-attention also writing its keys and values into the caches
+/// (positions 0..T-1) that @decode_step goes on from at step T. The logits
+/// go to the arena, their argmax to the output `next` [B, T].
+LogicalResult buildDecodePrefill(func::FuncOp forward,
+                                 const ForwardSides &sides, int64_t maxLen) {
+  FunctionBuilder fb(forward, "decode_prefill", sides.crossing);
+  Value out = argumentWithRole(forward, RoleKind::Output, "out");
+  if (!out)
+    return forward.emitError("@forward has no output to decode from");
+  // The logits are scratch: generate reads only their argmax `next`.
+  auto logitsType = cast<BufferType>(out.getType());
+  fb.map.map(out, fb.b.create<AllocOp>(forward.getLoc(), logitsType,
+                                       IntegerAttr()));
+  int selfIndex = 0;
+  for (KernelOp op : sides.target) {
+    auto attention = dyn_cast<AttentionOp>(op.getOperation());
+    if (attention && !sides.isCrossAttention(attention)) {
+      if (failed(checkCausal(attention)))
+        return failure();
+      for (auto [view, name] : {std::pair(attention.getK(), "self_keys"),
+                                std::pair(attention.getV(), "self_values")})
+        appendToCache(fb, attention.getLoc(), view, name, selfIndex, maxLen,
+                      Value());
+      ++selfIndex;
+    }
+    fb.clone(op);
+  }
+  SmallVector<int64_t> nextDims(logitsType.getDims().drop_back());
+  Value next = fb.argument(RoleKind::Output, "next",
+                           BufferType::get(nextDims, fb.b.getI32Type()));
+  fb.b.create<ArgmaxOp>(forward.getLoc(), fb.map.lookup(out), next,
+                        FlatSymbolRefAttr());
+  fb.b.create<func::ReturnOp>(forward.getLoc());
+  return success();
+}
+
 struct DeriveDecodingPass
     : loom::impl::LoomDeriveDecodingBase<DeriveDecodingPass> {
   void runOnOperation() override {
@@ -213,6 +273,10 @@ struct DeriveDecodingPass
     if (!sides.source.empty())
       buildDecodeInit(forward, sides);
     if (failed(buildDecodeStep(forward, sides, maxLen)))
+      return signalPassFailure();
+    // generate's prompts (decoder-only); translation starts from bos alone.
+    if (sides.source.empty() &&
+        failed(buildDecodePrefill(forward, sides, maxLen)))
       signalPassFailure();
   }
 };

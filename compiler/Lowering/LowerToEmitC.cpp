@@ -316,9 +316,12 @@ struct CacheAppendLowering : OpConversionPattern<CacheAppendOp> {
   LogicalResult
   matchAndRewrite(CacheAppendOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // Without a step (a prefill) the rows go to positions 0..T-1.
+    CallArg position = adaptor.getStep()
+                           ? CallArg(adaptor.getStep())
+                           : CallArg(i64(op.getContext(), 0));
     call(rewriter, op.getLoc(), Type(), "loom::exec::cacheAppend",
-         {frameOf(op), adaptor.getRows(), adaptor.getCache(),
-          adaptor.getStep()});
+         {frameOf(op), adaptor.getRows(), adaptor.getCache(), position});
     rewriter.eraseOp(op);
     return success();
   }

@@ -2,7 +2,7 @@
 //
 // From fused `loom` IR to the planned kernel program, one step per pass:
 //   --loom-lower-to-kernels   loom ops -> loom_kernel calls on buffers
-//   --loom-derive-decoding    + @decode_init / @decode_step with KV caches
+//   --loom-derive-decoding    + @decode_init / @decode_step / @decode_prefill with KV caches
 //   --loom-derive-cross-attention  + @cross_attention (every decoder layer's
 //                             cross-attention probabilities, for inspection)
 //   --loom-select-kernels     every kernel call names an instance + schedule
@@ -56,7 +56,7 @@ def LoomLowerToKernels : Pass<"loom-lower-to-kernels", "mlir::ModuleOp"> {
 def LoomDeriveDecoding : Pass<"loom-derive-decoding", "mlir::ModuleOp"> {
   let summary = "Derive the KV-cache decoding functions from @forward";
   let description = [{
-    For a model with a decoder, adds two functions made from the kernel-level
+    For a model with a decoder, adds functions made from the kernel-level
     `@forward`:
     - `@decode_init(src, src_len)` (encoder-decoder only): the source side;
       every source buffer the target side reads (each cross-attention's
@@ -65,8 +65,14 @@ def LoomDeriveDecoding : Pass<"loom-derive-decoding", "mlir::ModuleOp"> {
       position per row (T = 1 at run time): the embedding reads the
       positional table's rows from `step` (`loom_kernel.rows`); each causal self-attention appends its new key and value
       to a cached state `[B, max_len, D]` and attends over positions
-      `0..step`; the logits go to an arena buffer and `next` receives
-      their argmax.
+      `0..step`; the logits go to the output `out` and `next` receives
+      their argmax;
+    - `@decode_prefill(tgt, tgt_len, next)` (decoder-only): the target side
+      over the first T positions of every row's prompt in one pass, as
+      `@forward` computes them, each causal self-attention also writing its
+      T keys and values into the caches from position 0 (`cache_append`
+      without a step), so that `@decode_step` goes on at step T; the logits
+      go to the arena and `next` [B, T] receives their argmax.
 
     Before (target side of @forward):
     ```mlir

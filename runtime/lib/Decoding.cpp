@@ -35,18 +35,14 @@ Status greedyTranslateLoop(const loom_model_info &info, int64_t B,
 Status greedyGenerateLoop(const loom_model_info &info, int64_t B, int64_t P,
                           const int32_t *prompt, const int32_t *promptLen,
                           int64_t maxNew, const DecodeStep &step,
-                          int32_t *tokens) {
+                          const DecodePrefill &prefill, int32_t *tokens) {
   const int64_t longest = *std::max_element(promptLen, promptLen + B);
   std::fill(tokens, tokens + B * maxNew, int32_t(info.pad_id));
   std::vector<int32_t> input(B), next(B), produced(B, 0);
   std::vector<bool> done(B, false);
-  // Every row advances one position per step: it reads its prompt first,
-  // then its own outputs; rows with shorter prompts start producing earlier.
-  for (int64_t t = 0; t < longest - 1 + maxNew; ++t) {
-    for (int64_t b = 0; b < B; ++b)
-      if (t < promptLen[b])
-        input[b] = prompt[b * P + t];
-    LOOM_RETURN_IF_ERROR(step(t, input.data(), next.data()));
+  // After position t: rows past their prompt take their argmax token (and
+  // read it next); true when every row is done.
+  auto take = [&](int64_t t) {
     bool allDone = true;
     for (int64_t b = 0; b < B; ++b) {
       if (t >= promptLen[b] - 1 && produced[b] < maxNew) {
@@ -57,7 +53,29 @@ Status greedyGenerateLoop(const loom_model_info &info, int64_t B, int64_t P,
       }
       allDone = allDone && (done[b] || produced[b] == maxNew);
     }
-    if (allDone)
+    return allDone;
+  };
+  // Every row advances one position per step: it reads its prompt first,
+  // then its own outputs; rows with shorter prompts start producing earlier.
+  // The positions every row reads from its prompt run in one prefill pass.
+  int64_t t = 0;
+  if (prefill) {
+    const int64_t first = *std::min_element(promptLen, promptLen + B);
+    std::vector<int32_t> head(size_t(B * first));
+    for (int64_t b = 0; b < B; ++b)
+      std::copy(prompt + b * P, prompt + b * P + first,
+                head.begin() + b * first);
+    LOOM_RETURN_IF_ERROR(prefill(first, head.data(), next.data()));
+    if (take(first - 1))
+      return Status();
+    t = first;
+  }
+  for (; t < longest - 1 + maxNew; ++t) {
+    for (int64_t b = 0; b < B; ++b)
+      if (t < promptLen[b])
+        input[b] = prompt[b * P + t];
+    LOOM_RETURN_IF_ERROR(step(t, input.data(), next.data()));
+    if (take(t))
       break;
   }
   return Status();
@@ -110,6 +128,28 @@ DecodeStep planStep(Model &model, Session &session, const int32_t *srcLen) {
   };
 }
 
+/// The plan's decode_prefill of the session's rows: positions 0..T-1 in one
+/// pass; `next` gets the argmax at position T - 1 of each row.
+DecodePrefill planPrefill(Model &model, Session &session) {
+  return [&model, &session](int64_t positions, const int32_t *tokens,
+                            int32_t *next) {
+    const int64_t B = session.batch;
+    std::vector<int32_t> lengths(static_cast<size_t>(B), int32_t(positions));
+    std::vector<int32_t> argmax(static_cast<size_t>(B * positions));
+    Frame f(model);
+    f.batch = B;
+    f.targetLength = positions;
+    f.inputs[int(InputSlot::tgt)] = tokens;
+    f.inputs[int(InputSlot::tgt_len)] = lengths.data();
+    f.outputs[int(OutputSlot::next)] = argmax.data();
+    f.session = &session;
+    LOOM_RETURN_IF_ERROR(runPlan(model, PlanFunctionId::decode_prefill, f));
+    for (int64_t b = 0; b < B; ++b)
+      next[b] = argmax[size_t(b * positions + positions - 1)];
+    return Status();
+  };
+}
+
 } // namespace
 
 Status translate(Model &model, int64_t B, int64_t S, const int32_t *src,
@@ -134,8 +174,12 @@ Status generate(Model &model, int64_t B, int64_t P, const int32_t *prompt,
         " (needs prompt_len + max_new - 1 <= max_len)");
   Session session;
   LOOM_RETURN_IF_ERROR(session.open(model.description(), B, 0));
+  DecodePrefill prefill;
+  if (model.description().function(PlanFunctionId::decode_prefill).fn)
+    prefill = planPrefill(model, session);
   return greedyGenerateLoop(info, B, P, prompt, promptLen, maxNew,
-                            planStep(model, session, nullptr), tokens);
+                            planStep(model, session, nullptr), prefill,
+                            tokens);
 }
 
 } // namespace loom

@@ -307,18 +307,22 @@ View stepLengths(Frame *f, int64_t step) {
 void cacheAppend(Frame *f, const View &rows, const View &cache, int64_t step) {
   if (!f->status.ok())
     return;
-  if (step < 0 || step >= cache.extent[1]) {
-    f->status = Status::internal("decoding step " + std::to_string(step) +
-                                 " is outside the cache of " +
-                                 std::to_string(cache.extent[1]));
+  const int64_t positions = rows.extent[1];
+  if (step < 0 || step > cache.extent[1] - positions) {
+    f->status = Status::internal(
+        "decoding positions " + std::to_string(step) + ".." +
+        std::to_string(step + positions - 1) + " are outside the cache of " +
+        std::to_string(cache.extent[1]));
     return;
   }
   const int64_t width = rows.extent[2];
   for (int64_t b = 0; b < rows.extent[0]; ++b)
-    std::memcpy(static_cast<float *>(cache.data) + b * cache.stride[0] +
-                    step * cache.stride[1],
-                static_cast<const float *>(rows.data) + b * rows.stride[0],
-                size_t(width) * 4);
+    for (int64_t t = 0; t < positions; ++t)
+      std::memcpy(static_cast<float *>(cache.data) + b * cache.stride[0] +
+                      (step + t) * cache.stride[1],
+                  static_cast<const float *>(rows.data) + b * rows.stride[0] +
+                      t * rows.stride[1],
+                  size_t(width) * 4);
 }
 
 void zero(Frame *f, const View &v) {

@@ -92,6 +92,9 @@ func.func @forward(%src: !src {loom.input = "src"}, %src_len: !len {loom.input =
 // CHECK-NEXT: loom_kernel.argmax %[[LOGITS]] into %[[NEXT]]
 // CHECK-NEXT: return
 
+// An encoder-decoder gets no prefill: translation starts from bos alone.
+// CHECK-NOT: func.func @decode_prefill(
+
 // Running the pass again adds nothing: @decode_* exist already.
 // AGAIN-COUNT-1: func.func @decode_init(
 // AGAIN-COUNT-1: func.func @decode_step(

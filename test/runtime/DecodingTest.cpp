@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace loom {
 namespace {
 
@@ -66,10 +68,83 @@ TEST(DecodingTest, GenerateContinuesEachPromptAfterItsLength) {
   const int32_t prompt[] = {3, 4, 5, 6, 0, 0}, promptLen[] = {3, 1};
   int32_t tokens[6];
   Status s = greedyGenerateLoop(kInfo, 2, 3, prompt, promptLen, 3, echo,
-                                tokens);
+                                DecodePrefill(), tokens);
   ASSERT_TRUE(s.ok()) << s.toString();
   const int32_t expected[] = {6, 7, 8, 7, 8, 9};
   EXPECT_TRUE(std::equal(tokens, tokens + 6, expected));
+}
+
+/// The echo model of the test above, counting the steps it runs.
+struct EchoModel {
+  int64_t batch;
+  std::vector<int64_t> steps;
+  DecodeStep step() {
+    return [this](int64_t t, const int32_t *tokens, int32_t *next) {
+      steps.push_back(t);
+      for (int64_t b = 0; b < batch; ++b)
+        next[b] = tokens[b] + 1;
+      return Status();
+    };
+  }
+};
+
+TEST(DecodingTest, PrefillRunsTheSharedPromptPositionsInOneCall) {
+  // Prompts of 3 and 2 tokens: positions 0 and 1 of both rows are prompt.
+  const int32_t prompt[] = {3, 4, 5, 6, 9, 0}, promptLen[] = {3, 2};
+  std::vector<int32_t> seen;
+  int calls = 0;
+  DecodePrefill prefill = [&](int64_t positions, const int32_t *tokens,
+                              int32_t *next) {
+    ++calls;
+    seen.assign(tokens, tokens + 2 * positions);
+    for (int64_t b = 0; b < 2; ++b)
+      next[b] = tokens[b * positions + positions - 1] + 1;
+    return Status();
+  };
+  EchoModel stepwise{2}, prefilled{2};
+  int32_t expected[6], tokens[6];
+  ASSERT_TRUE(greedyGenerateLoop(kInfo, 2, 3, prompt, promptLen, 3,
+                                 stepwise.step(), DecodePrefill(), expected)
+                  .ok());
+  ASSERT_TRUE(greedyGenerateLoop(kInfo, 2, 3, prompt, promptLen, 3,
+                                 prefilled.step(), prefill, tokens)
+                  .ok());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, (std::vector<int32_t>{3, 4, 6, 9}));
+  EXPECT_TRUE(std::equal(tokens, tokens + 6, expected));
+  // Row 1 continued from its prefilled position 1; steps start at 2.
+  EXPECT_EQ(stepwise.steps, (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(prefilled.steps, (std::vector<int64_t>{2, 3, 4}));
+}
+
+TEST(DecodingTest, PrefillAloneCanFinishEveryRow) {
+  // One token to produce after a single-row prompt: no step at all.
+  const int32_t prompt[] = {3, 4}, promptLen[] = {2};
+  DecodePrefill prefill = [](int64_t positions, const int32_t *tokens,
+                             int32_t *next) {
+    next[0] = tokens[positions - 1] + 1;
+    return Status();
+  };
+  EchoModel model{1};
+  int32_t tokens[1];
+  ASSERT_TRUE(greedyGenerateLoop(kInfo, 1, 2, prompt, promptLen, 1,
+                                 model.step(), prefill, tokens)
+                  .ok());
+  EXPECT_EQ(tokens[0], 5);
+  EXPECT_TRUE(model.steps.empty());
+}
+
+TEST(DecodingTest, PrefillErrorsAreReturned) {
+  const int32_t prompt[] = {3, 4}, promptLen[] = {2};
+  DecodePrefill failing = [](int64_t, const int32_t *, int32_t *) {
+    return Status::internal("kernel 'p' failed");
+  };
+  EchoModel model{1};
+  int32_t tokens[2];
+  Status s = greedyGenerateLoop(kInfo, 1, 2, prompt, promptLen, 2,
+                                model.step(), failing, tokens);
+  EXPECT_EQ(s.message(), "kernel 'p' failed");
+  EXPECT_TRUE(model.steps.empty());
 }
 
 } // namespace

@@ -249,6 +249,29 @@ TEST(ExecutorTest, SessionStateAndCacheAppend) {
   EXPECT_EQ(f.status.code(), LOOM_ERROR_INTERNAL);
 }
 
+TEST(ExecutorTest, CacheAppendWritesEveryPositionOfAPrefill) {
+  Session session;
+  ASSERT_TRUE(session.open(kToy, 2, 5).ok()); // a cache of [2, 3, 4]
+  ToyCall call(2, 5, 2);
+  Frame &f = *call.frame;
+  f.session = &session;
+  View cache = exec::state(&f, 0);
+  float rows[16];
+  for (int i = 0; i < 16; ++i)
+    rows[i] = float(i + 1); // [b, t, e] = 8 b + 4 t + e + 1
+  View prompt = exec::shaped(&f, rows, Element::f32, {dims::B, dims::T, 4});
+  exec::cacheAppend(&f, prompt, cache, 0);
+  ASSERT_TRUE(f.status.ok()) << f.status.toString();
+  EXPECT_EQ(session.buffers[0][0], 1.0f);       // [0, 0, 0]
+  EXPECT_EQ(session.buffers[0][4 + 3], 8.0f);   // [0, 1, 3]
+  EXPECT_EQ(session.buffers[0][12 + 4], 13.0f); // [1, 1, 0]
+  EXPECT_EQ(session.buffers[0][8], 0.0f);       // [0, 2, 0]: not written
+  exec::cacheAppend(&f, prompt, cache, 2);      // positions 2..3 of 3
+  EXPECT_EQ(f.status.code(), LOOM_ERROR_INTERNAL);
+  EXPECT_EQ(f.status.message(),
+            "decoding positions 2..3 are outside the cache of 3");
+}
+
 TEST(ExecutorTest, StepLengthsAreStepPlusOne) {
   ToyCall call(3, 0, 1);
   View lengths = exec::stepLengths(call.frame.get(), 4);

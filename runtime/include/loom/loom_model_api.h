@@ -116,7 +116,8 @@ typedef struct loom_model loom_model; /* opaque */
      int32_t *tokens),                                                         \
     LOOM_ARCH_DECODER,                                                         \
     "Greedy continuation of each prompt row (prompt_len[b] tokens) with a KV " \
-    "cache: tokens[B, max_new], pad_id after eos_id; needs "                   \
+    "cache, the first min(prompt_len) positions in one pass: "                 \
+    "tokens[B, max_new], pad_id after eos_id; needs "                          \
     "max(prompt_len) + max_new - 1 <= max_len.")                             \
   X(cross_attention, loom_status,                                              \
     (loom_model *model, int64_t batch, int64_t src_max, const int32_t *src,    \

@@ -25,3 +25,11 @@ func.func @cache_append_contiguous(%v: !loom_kernel.buffer<[B, T, 16], f32>, %ca
   loom_kernel.cache_append %v into %cache at %t : !loom_kernel.buffer<[B, T, 16], f32>, !loom_kernel.buffer<[B, 6, 16], f32>
   return
 }
+
+// Without a step (a prefill), the rows go to positions 0..T-1.
+// CHECK-LABEL: func @cache_append_from_start
+func.func @cache_append_from_start(%v: !loom_kernel.buffer<[B, T, 16], f32>, %cache: !loom_kernel.buffer<[B, 6, 16], f32>) {
+  // CHECK: loom_kernel.cache_append %{{.*}} into %{{.*}} : !BxTx16xf32_, !Bx6x16xf32_
+  loom_kernel.cache_append %v into %cache : !loom_kernel.buffer<[B, T, 16], f32>, !loom_kernel.buffer<[B, 6, 16], f32>
+  return
+}

@@ -196,19 +196,22 @@ def LoomKernel_StepLengthsOp : LoomKernel_Op<"step_lengths", [Pure]> {
 }
 
 def LoomKernel_CacheAppendOp : LoomKernel_Op<"cache_append"> {
-  let summary = "writes one position of each row into a cache";
+  let summary = "writes positions of each row into a cache";
   let description = [{
-    `cache[b, step, :] = rows[b, 0, :]` for `rows : [B, T, W]` (T = 1 at
-    run time) and `cache : [B, L, W]`, `step < L`.
+    `cache[b, p + t, :] = rows[b, t, :]` for `rows : [B, T, W]`,
+    `cache : [B, L, W]` and every t < T, where p is `step` (decoding: T = 1
+    at run time) or 0 without one (a prefill writes a prompt's first T
+    positions); p + T <= L, checked at run time.
 
     ```mlir
     loom_kernel.cache_append %k into %cache at %t : !loom_kernel.buffer<[B, T, 64], f32, row_stride = 192>, !loom_kernel.buffer<[B, 32, 64], f32>
+    loom_kernel.cache_append %k into %cache : !loom_kernel.buffer<[B, T, 64], f32, row_stride = 192>, !loom_kernel.buffer<[B, 32, 64], f32>
     ```
   }];
   let arguments = (ins LoomKernel_Buffer:$rows, LoomKernel_Buffer:$cache,
-                       Index:$step);
+                       Optional<Index>:$step);
   let assemblyFormat = [{
-    $rows `into` $cache `at` $step attr-dict `:` type($rows) `,` type($cache)
+    $rows `into` $cache (`at` $step^)? attr-dict `:` type($rows) `,` type($cache)
   }];
   let hasVerifier = 1;
 }

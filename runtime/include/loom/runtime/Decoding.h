@@ -1,9 +1,11 @@
 //===- Decoding.h - greedy decoding with a KV cache -------------*- C++ -*-===//
 //
-// A model with a decoder has two plan functions for decoding (derived by
+// A model with a decoder has plan functions for decoding (derived by
 // --loom-derive-decoding): decode_init runs the source side once per call,
 // decode_step runs the target side for one new position of every row, with
-// each self-attention's keys and values kept in the Session between steps.
+// each self-attention's keys and values kept in the Session between steps;
+// a decoder-only model's decode_prefill runs a prompt's first positions in
+// one pass, filling those caches.
 // The loops here implement the reference's greedy semantics on top of any
 // step function; earlier positions are never recomputed.
 //
@@ -23,6 +25,12 @@ namespace loom {
 using DecodeStep = std::function<Status(int64_t t, const int32_t *tokens,
                                         int32_t *next)>;
 
+/// The first `positions` positions of every row in one pass (a prompt's
+/// prefill): tokens[batch, positions] in; `next[b]` receives the argmax of
+/// row b's logits at the last of them.
+using DecodePrefill = std::function<Status(
+    int64_t positions, const int32_t *tokens, int32_t *next)>;
+
 /// translate's loop: every row starts from bos_id; a row that produced
 /// eos_id emits pad_id afterwards; stops when all rows are done or after
 /// max_new tokens. tokens is [B, max_new].
@@ -32,11 +40,13 @@ Status greedyTranslateLoop(const loom_model_info &info, int64_t batch,
 
 /// generate's loop: each row reads its prompt (prompt_len[b] tokens), then
 /// its own argmax tokens; its output is what follows its prompt, pad_id
-/// after eos_id.
+/// after eos_id. With a `prefill` (it may be empty), the first
+/// min(prompt_len) positions run in one call of it, the rest step by step.
 Status greedyGenerateLoop(const loom_model_info &info, int64_t batch,
                           int64_t promptMax, const int32_t *prompt,
                           const int32_t *promptLen, int64_t maxNew,
-                          const DecodeStep &step, int32_t *tokens);
+                          const DecodeStep &step, const DecodePrefill &prefill,
+                          int32_t *tokens);
 
 /// The start of every translation: checks 1 <= maxNew <= max_len, opens
 /// `session` for the batch and runs decode_init (the source side, once).

@@ -116,7 +116,7 @@ View slice(const View &v, int64_t index);
 View rowsFrom(const View &v, int64_t first);
 /// [B] int32, every element step + 1.
 View stepLengths(Frame *f, int64_t step);
-/// cache[b, step, :] = rows[b, 0, :].
+/// cache[b, step + t, :] = rows[b, t, :] for every t < T (rows [B, T, W]).
 void cacheAppend(Frame *f, const View &rows, const View &cache, int64_t step);
 /// Sets every element of `v` to 0 (a gradient known to be 0).
 void zero(Frame *f, const View &v);

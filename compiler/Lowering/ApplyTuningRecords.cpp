@@ -78,10 +78,7 @@ struct ApplyTuningRecordsPass
       for (const TuningRecord &r : all) {
         if (r.kernel != w.instance || r.isa != entry.getName().strref() || r.status != "ok")
           continue;
-        // Halide's Adams2019 schedules (scheduler=2) are a baseline only: they
-        // hold at the sizes they were told, and decoding calls the same
-        // kernel at others (one row: reads before the buffers' start).
-        if (auto it = r.schedule.find("scheduler"); it != r.schedule.end() && it->second != 1)
+        if (isAdams2019Baseline(r))
           continue;
         if (!knobsMatch(r, w.family))
           ++ignored.badKnobs;

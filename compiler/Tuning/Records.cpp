@@ -191,11 +191,16 @@ bool loom::tuning::appendRecords(const std::string &path,
   return true;
 }
 
+bool loom::tuning::isAdams2019Baseline(const TuningRecord &record) {
+  auto it = record.schedule.find("scheduler");
+  return it != record.schedule.end() && it->second != 1; // 1: Loom's own
+}
+
 std::vector<TuningRecord> loom::tuning::distill(llvm::ArrayRef<TuningRecord> records) {
   std::vector<TuningRecord> best;
   std::map<std::string, size_t> index;
   for (const TuningRecord &r : records) {
-    if (r.status != "ok")
+    if (r.status != "ok" || isAdams2019Baseline(r))
       continue;
     std::string key = r.kernel + "\n" + r.isa + "\n" + r.workload + "\n" + r.machine.cpu +
                       "\n" + r.machine.isaFeatures + "\n" + std::to_string(r.machine.threads);

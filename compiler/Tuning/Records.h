@@ -72,8 +72,14 @@ bool readRecords(const std::string &path, std::vector<TuningRecord> &records,
 bool appendRecords(const std::string &path, llvm::ArrayRef<TuningRecord> records,
                    std::string &error);
 
+/// A record of Halide's Adams2019 autoscheduler (knob scheduler not 1): a
+/// baseline loomc tune compares with, never a schedule to compile with (it
+/// holds at the sizes it was told, and decoding calls the same kernel at
+/// others: one row, read before the buffers' start).
+bool isAdams2019Baseline(const TuningRecord &record);
+
 /// The fastest ok record of each (kernel, isa, workload, machine), in the
-/// order those keys first occur.
+/// order those keys first occur; Adams2019 baselines are left out.
 std::vector<TuningRecord> distill(llvm::ArrayRef<TuningRecord> records);
 
 } // namespace loom::tuning

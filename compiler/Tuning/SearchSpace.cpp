@@ -7,6 +7,8 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <algorithm>
+#include <functional>
+#include <numeric>
 #include <optional>
 
 using namespace loom;
@@ -166,17 +168,43 @@ bool loom::tuning::admissible(const KernelWorkload &workload, int isa, int threa
 
 std::optional<Schedule> loom::tuning::adams2019Schedule(const KernelWorkload &workload,
                                                         int isa) {
-  if (workload.family != abi::Family::linear || workload.calls.empty())
+  if (workload.calls.empty())
     return std::nullopt;
+  // The largest call: by FLOPs, then (families without) by elements moved.
+  auto size = [](const KernelCall &call) {
+    double elements = 0;
+    for (const auto &[name, extents] : call.extents)
+      elements += std::accumulate(extents.begin(), extents.end(), 1.0, std::multiplies<>());
+    return std::pair(call.flops, elements);
+  };
   const KernelCall *largest = &workload.calls.front();
   for (const KernelCall &call : workload.calls)
-    if (call.flops > largest->flops)
+    if (size(call) > size(*largest))
       largest = &call;
-  const std::vector<int64_t> &x = largest->extents.at("x"), &y = largest->extents.at("y");
   Schedule s = defaultSchedule(searchSpace(workload.family, isa));
   s["scheduler"] = 2;
-  s["estimate_m"] = x[1];
-  s["estimate_n"] = y[0];
-  s["estimate_k"] = x[0];
-  return s;
+  // The estimates: the largest call's sizes (extents in Halide order).
+  if (workload.family == abi::Family::linear) {
+    const std::vector<int64_t> &x = largest->extents.at("x"), &y = largest->extents.at("y");
+    s["estimate_m"] = x[1];
+    s["estimate_n"] = y[0];
+    s["estimate_k"] = x[0];
+    return s;
+  }
+  if (workload.family == abi::Family::attention) {
+    const std::vector<int64_t> &q = largest->extents.at("q"), &k = largest->extents.at("k");
+    s["estimate_sq"] = q[1];
+    s["estimate_h"] = q[2];
+    s["estimate_b"] = q[3];
+    s["estimate_sk"] = k[1];
+    return s;
+  }
+  if (workload.family == abi::Family::layer_norm || workload.family == abi::Family::add_norm ||
+      workload.family == abi::Family::add_norm_sum) {
+    const std::vector<int64_t> &x = largest->extents.at("x");
+    s["estimate_d"] = x[0];
+    s["estimate_m"] = x[1];
+    return s;
+  }
+  return std::nullopt;
 }

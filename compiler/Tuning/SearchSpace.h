@@ -43,8 +43,8 @@ bool admissible(const KernelWorkload &workload, int isa, int threads,
 
 /// The baseline schedule of Halide's Adams2019 autoscheduler for the
 /// workload (the family's scheduler knob at 2, estimates from its largest
-/// call), where the family has one (linear); loomc tune times it next to its
-/// own candidates.
+/// call), where the family has one (linear, attention, layer_norm,
+/// add_norm, add_norm_sum); loomc tune times it next to its own candidates.
 std::optional<Schedule> adams2019Schedule(const KernelWorkload &workload, int isa);
 
 } // namespace loom::tuning

@@ -36,6 +36,11 @@ public:
     spec.mask = parseMask("attention", mask);
     requireNonNegative("attention", "head_dim", head_dim);
     const Target t = get_target();
+    const int chosen = scheduler.forTarget(t);
+    _halide_user_assert(chosen == 1 || chosen == 2)
+        << "attention: scheduler must be 1 (Loom's) or 2 (Adams2019)";
+    if (chosen == 2) return generateForAdams2019(spec.mask);
+    _halide_user_assert(!get_auto_schedule()) << "attention: auto_schedule=true needs scheduler=2";
     spec.headDim = head_dim;
     spec.VW = natural_vector_size<float>();
     spec.QB = query_block.forTarget(t);
@@ -55,6 +60,51 @@ public:
                          k.dim(1).extent());
     forward.build(o);
     if (head_dim > 0) o.dim(0).set_bounds(0, Dh);  // (o's buffer exists once o is defined)
+  }
+
+private:
+  /// The textbook algorithm with estimates and no schedule, for Halide's
+  /// Adams2019 autoscheduler (auto_schedule=true, its plugin loaded): a
+  /// baseline for loomc tune. The [B, H, Sq, Sk] scores, their row max,
+  /// P = exp(S - max) (0 where hidden), its row sum l, o = P v / l (0 for a
+  /// row that sees no key). No NaN handling beyond what falls out.
+  void generateForAdams2019(Mask m) {
+    _halide_user_assert(get_auto_schedule())
+        << "attention: scheduler=2 needs auto_schedule=true and the Adams2019 plugin (-p, -s)";
+    Var e("e"), i("i"), j("j"), h("h"), b("b");
+    for (Input<Buffer<float>> *buf : {&q, &k, &v}) {
+      buf->dim(1).set_min(0);
+      if (head_dim > 0) buf->dim(0).set_bounds(0, int(head_dim));
+    }
+    Expr Dh = head_dim > 0 ? Expr(int(head_dim)) : q.dim(0).extent();
+    Expr Sk = k.dim(1).extent();
+    RDom re(0, Dh, "re"), rj(0, Sk, "rj");
+    Expr visible = j < Sk;
+    if (m.causal) visible = visible && j <= i;
+    if (m.keyPadding) visible = visible && j < key_lengths(b);
+    Func dot("dot"), score("score"), rowMax("row_max"), p("p"), rowSum("row_sum"), pv("pv");
+    dot(j, i, h, b) = 0.0f;
+    dot(j, i, h, b) += q(re, i, h, b) * k(re, j, h, b);
+    score(j, i, h, b) = select(visible, dot(j, i, h, b) * scale, kNeg);
+    rowMax(i, h, b) = kNeg;
+    rowMax(i, h, b) = max(rowMax(i, h, b), score(rj, i, h, b));
+    p(j, i, h, b) = select(visible, exp(score(j, i, h, b) - rowMax(i, h, b)), 0.0f);
+    rowSum(i, h, b) = 0.0f;
+    rowSum(i, h, b) += p(rj, i, h, b);
+    pv(e, i, h, b) = 0.0f;
+    pv(e, i, h, b) += p(rj, i, h, b) * v(e, rj, h, b);
+    Expr seesNoKey = m.keyPadding ? key_lengths(b) <= 0 : Expr(false);
+    o(e, i, h, b) = select(seesNoKey, 0.0f, pv(e, i, h, b) / rowSum(i, h, b));
+    const Target t = get_target();
+    const int eb = estimate_b.forTarget(t), eh = estimate_h.forTarget(t),
+              esq = estimate_sq.forTarget(t), esk = estimate_sk.forTarget(t),
+              edh = head_dim > 0 ? int(head_dim) : 64;
+    q.set_estimates({{0, edh}, {0, esq}, {0, eh}, {0, eb}});
+    k.set_estimates({{0, edh}, {0, esk}, {0, eh}, {0, eb}});
+    v.set_estimates({{0, edh}, {0, esk}, {0, eh}, {0, eb}});
+    key_lengths.set_estimates({{0, eb}});
+    scale.set_estimate(0.125f);
+    o.set_estimates({{0, edh}, {0, esq}, {0, eh}, {0, eb}});
   }
 };
 

@@ -14,7 +14,7 @@
 //--- norm.mlir
 !x = !loom_kernel.buffer<[B, S, 8], f32>
 !g = !loom_kernel.buffer<[8], f32>
-// CHECK: loom_kernel.instance @layer_norm {family = "layer_norm", params = {}, schedules = {avx2 = {rows_per_task = 16 : i64}, avx512 = {rows_per_task = 16 : i64}}}
+// CHECK: loom_kernel.instance @layer_norm {family = "layer_norm", params = {}, schedules = {avx2 = {estimate_d = 512 : i64, estimate_m = 1024 : i64, rows_per_task = 16 : i64, scheduler = 1 : i64}, avx512 = {estimate_d = 512 : i64, estimate_m = 1024 : i64, rows_per_task = 16 : i64, scheduler = 1 : i64}}}
 func.func @forward(%x: !x, %g: !g, %y: !x) {
   // expected-remark@+1 {{@layer_norm (avx512) keeps its default schedule: 1 record(s) measured on another machine or thread count, 0 for other shapes or calls}}
   loom_kernel.layer_norm %x, %g, %g into %y {epsilon = 1.0e-5 : f32} : !x, !g, !g, !x
@@ -50,7 +50,7 @@ module {
 }
 
 //--- other-cpu.jsonl
-{"kernel":"layer_norm","family":"layer_norm","isa":"avx512","params":[],"workload":"0","shapes":"B=8,S=128,T=128","functions":"forward","schedule":{"rows_per_task":4},"status":"ok","median_us":1.5,"default_us":2.5,"repeats":10,"error":"","machine":{"cpu":"Another CPU","isa_features":"avx2 fma","threads":1},"loom":"x","halide":"14","seed":"1","candidate":1}
+{"kernel":"layer_norm","family":"layer_norm","isa":"avx512","params":[],"workload":"0","shapes":"B=8,S=128,T=128","functions":"forward","schedule":{"estimate_d":512,"estimate_m":1024,"rows_per_task":4,"scheduler":1},"status":"ok","median_us":1.5,"default_us":2.5,"repeats":10,"error":"","machine":{"cpu":"Another CPU","isa_features":"avx2 fma","threads":1},"loom":"x","halide":"14","seed":"1","candidate":1}
 //--- bad-knobs.jsonl
 {"kernel":"layer_norm","family":"layer_norm","isa":"avx512","params":[],"workload":"0","shapes":"B=8,S=128,T=128","functions":"forward","schedule":{"rows_per_task":4,"tile_rows":2},"status":"ok","median_us":1.5,"default_us":2.5,"repeats":10,"error":"","machine":{"cpu":"Another CPU","isa_features":"avx2 fma","threads":1},"loom":"x","halide":"14","seed":"1","candidate":1}
 //--- bad.jsonl

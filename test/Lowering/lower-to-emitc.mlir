@@ -10,7 +10,7 @@
 !b = !loom_kernel.buffer<[8], f32>
 module attributes {loom.spec = {name = "tiny", architecture = "encoder", d_model = 8 : i64, heads = 2 : i64, ffn_hidden = 8 : i64, encoder_layers = 1 : i64, decoder_layers = 0 : i64, src_vocab = 5 : i64, tgt_vocab = 0 : i64, max_len = 4 : i64, pad_id = 0 : i64, bos_id = 1 : i64, eos_id = 2 : i64}} {
   loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
-  loom_kernel.instance @layer_norm {family = "layer_norm", params = {}, schedules = {avx2 = {rows_per_task = 16 : i64}, avx512 = {rows_per_task = 16 : i64}}}
+  loom_kernel.instance @layer_norm {family = "layer_norm", params = {}, schedules = {avx2 = {estimate_d = 512 : i64, estimate_m = 1024 : i64, rows_per_task = 16 : i64, scheduler = 1 : i64}, avx512 = {estimate_d = 512 : i64, estimate_m = 1024 : i64, rows_per_task = 16 : i64, scheduler = 1 : i64}}}
 
   // CHECK: emitc.include "loom/runtime/Executor.h"
   // CHECK-NEXT: emitc.include "loom_linear_avx512.h"

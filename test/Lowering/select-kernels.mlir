@@ -11,7 +11,7 @@
 // CHECK: loom_kernel.instance @linear {family = "linear", params = {activation = "none", k = 0 : i64, n = 0 : i64}, schedules = {avx2 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 24 : i64, scheduler = 1 : i64, tile_rows = 4 : i64, tile_vectors = 2 : i64, unroll_k = 1 : i64}, avx512 = {blocked_row_tiles_per_task = 16 : i64, estimate_k = 512 : i64, estimate_m = 1024 : i64, estimate_n = 512 : i64, k_block = 256 : i64, k_block_min_k = 1024 : i64, row_tiles_per_task = 16 : i64, scheduler = 1 : i64, tile_rows = 6 : i64, tile_vectors = 4 : i64, unroll_k = 1 : i64}}}
 // CHECK-NEXT: loom_kernel.instance @linear_gelu {family = "linear", params = {activation = "gelu", k = 0 : i64, n = 0 : i64}
 // CHECK-NEXT: loom_kernel.instance @attention_causal_head_dim4 {family = "attention", params = {head_dim = 4 : i64, mask = "causal"}
-// CHECK-NEXT: loom_kernel.instance @add_norm_sum {family = "add_norm_sum", params = {}, schedules = {avx2 = {rows_per_task = 16 : i64}, avx512 = {rows_per_task = 16 : i64}}}
+// CHECK-NEXT: loom_kernel.instance @add_norm_sum {family = "add_norm_sum", params = {}, schedules = {avx2 = {estimate_d = 512 : i64, estimate_m = 1024 : i64, rows_per_task = 16 : i64, scheduler = 1 : i64}, avx512 = {estimate_d = 512 : i64, estimate_m = 1024 : i64, rows_per_task = 16 : i64, scheduler = 1 : i64}}}
 // CHECK-NOT: loom_kernel.instance
 // CHECK-LABEL: func.func @forward(
 func.func @forward(%x: !x, %w: !w, %b: !b, %y: !x, %z: !x, %s: !x) {

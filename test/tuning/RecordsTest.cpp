@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <optional>
 
 using namespace loom;
 using namespace loom::tuning;
@@ -108,7 +110,11 @@ TEST(Records, DistillKeepsTheFastestOkPerKernelWorkloadAndMachine) {
   failed.medianMicros = 1;
   other.workload = "ffff";
   elsewhere.machine.threads = 16;
-  std::vector<TuningRecord> best = distill({slow, failed, other, fast, elsewhere});
+  // Adams2019's schedule is a baseline, never kept however fast.
+  TuningRecord adams = sample();
+  adams.schedule["scheduler"] = 2;
+  adams.medianMicros = 1;
+  std::vector<TuningRecord> best = distill({slow, failed, other, fast, adams, elsewhere});
   ASSERT_EQ(best.size(), 3u);
   EXPECT_EQ(best[0].medianMicros, 700);
   EXPECT_EQ(best[1].workload, "ffff");
@@ -165,6 +171,57 @@ TEST(SearchSpace, AttentionKeepsEveryThreadBusy) {
   // Where the default cannot keep 16 threads busy either, nothing is refused.
   s["query_block"] = 128;
   EXPECT_TRUE(admissible(w, 0, 16, s));
+}
+
+TEST(SearchSpace, Adams2019IsToldTheLargestCallOfItsFamilies) {
+  using loom::abi::Family;
+  auto workload = [](Family family, std::map<std::string, std::vector<int64_t>> small,
+                     std::map<std::string, std::vector<int64_t>> large) {
+    KernelWorkload w{"k", family, {}, {KernelCall{}, KernelCall{}}, "", ""};
+    w.calls[0].extents = std::move(small);
+    w.calls[1].extents = std::move(large);
+    if (family == Family::linear || family == Family::attention) { // (norms have none)
+      w.calls[0].flops = 1;
+      w.calls[1].flops = 2;
+    }
+    return w;
+  };
+  std::optional<Schedule> linear = adams2019Schedule(
+      workload(Family::linear, {{"x", {512, 8}}, {"y", {2048, 8}}},
+               {{"x", {512, 1024}}, {"y", {2048, 1024}}}),
+      0);
+  ASSERT_TRUE(linear);
+  EXPECT_EQ(linear->at("scheduler"), 2);
+  EXPECT_EQ(linear->at("estimate_m"), 1024);
+  EXPECT_EQ(linear->at("estimate_n"), 2048);
+  EXPECT_EQ(linear->at("estimate_k"), 512);
+  std::optional<Schedule> attention = adams2019Schedule(
+      workload(Family::attention, {{"q", {64, 1, 8, 8}}, {"k", {64, 1, 8, 8}}},
+               {{"q", {64, 100, 8, 4}}, {"k", {64, 120, 8, 4}}}),
+      0);
+  ASSERT_TRUE(attention);
+  EXPECT_EQ(attention->at("scheduler"), 2);
+  EXPECT_EQ(attention->at("estimate_sq"), 100);
+  EXPECT_EQ(attention->at("estimate_sk"), 120);
+  EXPECT_EQ(attention->at("estimate_h"), 8);
+  EXPECT_EQ(attention->at("estimate_b"), 4);
+  for (Family norm : {Family::layer_norm, Family::add_norm, Family::add_norm_sum}) {
+    std::optional<Schedule> s =
+        adams2019Schedule(workload(norm, {{"x", {256, 8}}}, {{"x", {256, 640}}}), 1);
+    ASSERT_TRUE(s) << loom::abi::familyName(norm);
+    EXPECT_EQ(s->at("scheduler"), 2);
+    EXPECT_EQ(s->at("estimate_d"), 256);
+    EXPECT_EQ(s->at("estimate_m"), 640);
+  }
+  // The search never proposes it: the scheduler knob keeps Loom's value.
+  int schedulerKnobs = 0;
+  for (const KnobDomain &d : searchSpace(Family::attention, 0))
+    if (d.name == "scheduler") {
+      ++schedulerKnobs;
+      EXPECT_EQ(d.values, std::vector<int64_t>{1});
+    }
+  EXPECT_EQ(schedulerKnobs, 1);
+  EXPECT_FALSE(adams2019Schedule(workload(Family::embed, {}, {}), 0));
 }
 
 } // namespace

@@ -172,6 +172,18 @@ Value positionsAt(FunctionBuilder &fb, EmbedOp embed, Value step) {
   return fb.b.create<RowsOp>(embed.getLoc(), rows, embed.getPositions(), step);
 }
 
+/// Ends a decoding function: the output `next` receives the argmax of
+/// `logits` [.., vocab] over the vocabulary.
+void finishWithArgmax(FunctionBuilder &fb, Value logits) {
+  auto type = cast<BufferType>(logits.getType());
+  SmallVector<int64_t> nextDims(type.getDims().drop_back());
+  Value next = fb.argument(RoleKind::Output, "next",
+                           BufferType::get(nextDims, fb.b.getI32Type()));
+  Location loc = fb.forward.getLoc();
+  fb.b.create<ArgmaxOp>(loc, logits, next, FlatSymbolRefAttr());
+  fb.b.create<func::ReturnOp>(loc);
+}
+
 /// @decode_step: the target side for one position per row.
 LogicalResult buildDecodeStep(func::FuncOp forward, const ForwardSides &sides,
                               int64_t maxLen) {
@@ -204,12 +216,7 @@ LogicalResult buildDecodeStep(func::FuncOp forward, const ForwardSides &sides,
     if (auto embed = dyn_cast<EmbedOp>(copy))
       embed.getPositionsMutable().assign(positionsAt(fb, embed, step));
   }
-  SmallVector<int64_t> nextDims(logitsType.getDims().drop_back());
-  Value next = fb.argument(RoleKind::Output, "next",
-                           BufferType::get(nextDims, fb.b.getI32Type()));
-  fb.b.create<ArgmaxOp>(forward.getLoc(), fb.map.lookup(out), next,
-                        FlatSymbolRefAttr());
-  fb.b.create<func::ReturnOp>(forward.getLoc());
+  finishWithArgmax(fb, fb.map.lookup(out));
   return success();
 }
 
@@ -242,12 +249,7 @@ LogicalResult buildDecodePrefill(func::FuncOp forward,
     }
     fb.clone(op);
   }
-  SmallVector<int64_t> nextDims(logitsType.getDims().drop_back());
-  Value next = fb.argument(RoleKind::Output, "next",
-                           BufferType::get(nextDims, fb.b.getI32Type()));
-  fb.b.create<ArgmaxOp>(forward.getLoc(), fb.map.lookup(out), next,
-                        FlatSymbolRefAttr());
-  fb.b.create<func::ReturnOp>(forward.getLoc());
+  finishWithArgmax(fb, fb.map.lookup(out));
   return success();
 }
 

@@ -5,6 +5,7 @@
 #include "Tuning/Records.h"
 #include "Tuning/Search.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -20,7 +21,11 @@
 #include "llvm/Support/xxhash.h"
 
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <map>
+
+#include <unistd.h>
 
 using namespace mlir;
 using namespace loom;
@@ -48,31 +53,17 @@ struct Measurement {
   std::string error;
 };
 
-/// Runs `argv`, stdout to `out`, stderr's tail to `err`; the exit code, -1
-/// for a crash, -2 for a timeout.
-int runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds, std::string &out,
-                std::string &err) {
-  llvm::SmallString<128> outPath, errPath;
-  llvm::sys::fs::createTemporaryFile("loom-tune", "out", outPath);
-  llvm::sys::fs::createTemporaryFile("loom-tune", "err", errPath);
-  for (llvm::StringRef path : {outPath.str(), errPath.str()})
-    llvm::sys::RemoveFileOnSignal(path);
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, outPath.str(), errPath.str()};
-  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(argv[0], args, std::nullopt, redirects, seconds, 0,
-                                     &message);
-  if (auto text = llvm::MemoryBuffer::getFile(outPath))
-    out = (*text)->getBuffer().str();
-  if (auto text = llvm::MemoryBuffer::getFile(errPath))
-    err = (*text)->getBuffer().take_back(2000).str();
-  if (!message.empty())
-    err += message;
-  for (llvm::StringRef path : {outPath.str(), errPath.str()}) {
-    llvm::sys::fs::remove(path);
-    llvm::sys::DontRemoveFileOnSignal(path);
-  }
-  return rc;
+
+/// The tuning's work directory, for the interrupt handler: LLVM removes the
+/// files registered with RemoveFileOnSignal, never a directory.
+char interruptedWorkDir[4096];
+
+/// Ctrl-C (after LLVM removed the registered files): the then empty work
+/// directory goes too, and the signal kills the process as it would have.
+void removeWorkDirAndDie() {
+  ::rmdir(interruptedWorkDir); // async-signal-safe
+  ::signal(SIGINT, SIG_DFL);
+  ::raise(SIGINT);
 }
 
 /// Everything a tuning run shares.
@@ -346,6 +337,10 @@ LogicalResult prepare(Tuner &t) {
   }
   t.runtimeObject = runtime.object();
   t.workDir = dir.str().str();
+  if (t.workDir.size() < sizeof interruptedWorkDir) {
+    std::memcpy(interruptedWorkDir, t.workDir.c_str(), t.workDir.size() + 1);
+    llvm::sys::SetInterruptFunction(removeWorkDirAndDie);
+  }
 
   t.peakGflops = measurePeak(t.tc, o.threads);
   return success();
@@ -375,6 +370,11 @@ LogicalResult loom::tuneKernels(ModuleOp module, const Toolchain &tc, const Tune
   }
   if (failed(prepare(t)))
     return failure();
+  // The work directory goes however the run ends (Ctrl-C: prepare's handler).
+  auto removeWorkDir = llvm::make_scope_exit([&] {
+    llvm::sys::SetInterruptFunction(nullptr);
+    llvm::sys::fs::remove_directories(t.workDir);
+  });
   const double start = now();
   llvm::errs() << llvm::formatv(
       "loomc: tuning {0} kernels of '{1}' ({2}, {3}, {4} threads, seed {5}) for {6:f0} s; FMA "
@@ -426,7 +426,6 @@ LogicalResult loom::tuneKernels(ModuleOp module, const Toolchain &tc, const Tune
     }
     s.progress(position, 0, true);
   }
-  llvm::sys::fs::remove_directories(t.workDir);
 
   llvm::outs() << "| kernel | calls | default us | tuned us | speedup | Adams2019 us | tried | "
                   "failed |\n"

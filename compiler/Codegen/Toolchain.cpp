@@ -5,6 +5,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 
 #include <cstdlib>
 
@@ -38,25 +39,42 @@ Toolchain Toolchain::fromBuild() {
   return t;
 }
 
+int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
+                      std::string &out, std::string &err) {
+  llvm::SmallString<128> outPath, errPath;
+  if (llvm::sys::fs::createTemporaryFile("loomc", "out", outPath) ||
+      llvm::sys::fs::createTemporaryFile("loomc", "err", errPath)) {
+    llvm::sys::fs::remove(outPath);
+    err = "cannot create a temporary file for the output of " + argv[0];
+    return -3;
+  }
+  for (llvm::StringRef path : {outPath.str(), errPath.str()})
+    llvm::sys::RemoveFileOnSignal(path);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, outPath.str(),
+                                                errPath.str()};
+  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(argv[0], args, std::nullopt, redirects,
+                                     seconds, 0, &message);
+  if (auto text = llvm::MemoryBuffer::getFile(outPath))
+    out = (*text)->getBuffer().str();
+  if (auto text = llvm::MemoryBuffer::getFile(errPath))
+    err = (*text)->getBuffer().take_back(4000).str();
+  if (!message.empty())
+    err += message;
+  for (llvm::StringRef path : {outPath.str(), errPath.str()}) {
+    llvm::sys::fs::remove(path);
+    llvm::sys::DontRemoveFileOnSignal(path);
+  }
+  return rc;
+}
+
 mlir::LogicalResult loom::runProcess(llvm::ArrayRef<std::string> argv,
                                      std::string &log) {
-  llvm::SmallString<128> logPath;
-  if (llvm::sys::fs::createTemporaryFile("loomc", "log", logPath)) {
-    log = "cannot create a temporary file for the output of " + argv[0];
-    return mlir::failure();
-  }
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
-                                                logPath.str()};
-  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
-  std::string error;
-  int rc = llvm::sys::ExecuteAndWait(argv[0], args, std::nullopt, redirects,
-                                     0, 0, &error);
-  if (auto text = llvm::MemoryBuffer::getFile(logPath))
-    log = (*text)->getBuffer().take_back(4000).str();
-  llvm::sys::fs::remove(logPath);
-  if (rc != 0) {
-    log = llvm::join(argv, " ") + "\n" + error + "\n" + log;
-    return mlir::failure();
-  }
-  return mlir::success();
+  std::string out, err;
+  if (runCaptured(argv, 0, out, err) == 0)
+    return mlir::success();
+  log = llvm::join(argv, " ") + "\n" +
+        llvm::StringRef(out).take_back(2000).str() + err;
+  return mlir::failure();
 }

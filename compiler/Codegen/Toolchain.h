@@ -31,6 +31,14 @@ struct Toolchain {
   static Toolchain fromBuild();
 };
 
+/// Runs `argv` and waits at most `seconds` (0: no limit): `out` gets its
+/// stdout, `err` the tail of its stderr (and why it could not run). Returns
+/// its exit code, or a negative value where it had none: -1 it crashed or
+/// could not start, -2 it timed out, -3 no temporary file for its output.
+/// The temporary files holding the output are removed, on Ctrl-C too.
+int runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
+                std::string &out, std::string &err);
+
 /// Runs `argv` and waits; on failure `log` gets the command and the tail of
 /// what it printed.
 mlir::LogicalResult runProcess(llvm::ArrayRef<std::string> argv,

@@ -8,6 +8,7 @@
 #include "llvm/Support/Signals.h"
 
 #include <cstdlib>
+#include <mutex>
 
 using namespace loom;
 
@@ -48,8 +49,14 @@ int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
     err = "cannot create a temporary file for the output of " + argv[0];
     return -3;
   }
-  for (llvm::StringRef path : {outPath.str(), errPath.str()})
-    llvm::sys::RemoveFileOnSignal(path);
+  // loomc builds in parallel: one lock orders every thread's (un)registering,
+  // which TSan cannot see LLVM's own lazily created lock do.
+  static std::mutex registering;
+  {
+    std::lock_guard<std::mutex> lock(registering);
+    for (llvm::StringRef path : {outPath.str(), errPath.str()})
+      llvm::sys::RemoveFileOnSignal(path);
+  }
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, outPath.str(),
                                                 errPath.str()};
   llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
@@ -62,6 +69,7 @@ int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
     err = (*text)->getBuffer().take_back(4000).str();
   if (!message.empty())
     err += message;
+  std::lock_guard<std::mutex> lock(registering);
   for (llvm::StringRef path : {outPath.str(), errPath.str()}) {
     llvm::sys::fs::remove(path);
     llvm::sys::DontRemoveFileOnSignal(path);

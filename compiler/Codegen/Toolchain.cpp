@@ -42,11 +42,12 @@ Toolchain Toolchain::fromBuild() {
 
 int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
                       std::string &out, std::string &err) {
+  // The names are registered for removal on a signal before the files exist
+  // (the child creates them): a Ctrl-C at any moment leaves none behind.
   llvm::SmallString<128> outPath, errPath;
-  if (llvm::sys::fs::createTemporaryFile("loomc", "out", outPath) ||
-      llvm::sys::fs::createTemporaryFile("loomc", "err", errPath)) {
-    llvm::sys::fs::remove(outPath);
-    err = "cannot create a temporary file for the output of " + argv[0];
+  if (llvm::sys::fs::getPotentiallyUniqueTempFileName("loomc", "out", outPath) ||
+      llvm::sys::fs::getPotentiallyUniqueTempFileName("loomc", "err", errPath)) {
+    err = "no temporary file name for the output of " + argv[0];
     return -3;
   }
   // loomc builds in parallel: one lock orders every thread's (un)registering,

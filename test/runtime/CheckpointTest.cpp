@@ -84,9 +84,12 @@ struct RawFile {
     }
     header += "}";
     header.append((8 - header.size() % 8) % 8, ' ');
-    std::vector<uint8_t> out(8);
+    // Built with push_back and append into reserved storage: insert after a
+    // vector(8) made GCC 12 warn of a memcpy out of bounds (-Warray-bounds).
+    std::vector<uint8_t> out;
+    out.reserve(8 + header.size() + offset);
     for (int i = 0; i < 8; ++i)
-      out[i] = uint8_t(uint64_t(header.size()) >> (8 * i));
+      out.push_back(uint8_t(uint64_t(header.size()) >> (8 * i)));
     out.insert(out.end(), header.begin(), header.end());
     for (const auto &[name, t] : tensors)
       out.insert(out.end(), t.bytes.begin(), t.bytes.end());

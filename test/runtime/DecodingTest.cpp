@@ -76,6 +76,7 @@ TEST(DecodingTest, GenerateContinuesEachPromptAfterItsLength) {
 
 /// The echo model of the test above, counting the steps it runs.
 struct EchoModel {
+  explicit EchoModel(int64_t batch) : batch(batch) {}
   int64_t batch;
   std::vector<int64_t> steps;
   DecodeStep step() {

@@ -2,13 +2,21 @@
 #include "Codegen/Toolchain.h"
 
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Program.h"
-#include "llvm/Support/Signals.h"
+#include "llvm/Support/FormatVariadic.h"
 
+#include <chrono>
 #include <cstdlib>
-#include <mutex>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
 
 using namespace loom;
 
@@ -40,42 +48,128 @@ Toolchain Toolchain::fromBuild() {
   return t;
 }
 
+namespace {
+
+/// A pipe whose ends close with it; both ends close-on-exec, so that no other
+/// child (loomc builds in parallel) inherits one and keeps it open.
+struct Pipe {
+  int fd[2] = {-1, -1};
+  bool open() { return ::pipe2(fd, O_CLOEXEC) == 0; }
+  void close(int end) {
+    if (fd[end] >= 0)
+      ::close(fd[end]);
+    fd[end] = -1;
+  }
+  ~Pipe() {
+    close(0);
+    close(1);
+  }
+};
+
+using Clock = std::chrono::steady_clock;
+
+/// Milliseconds left until `deadline` for poll(), -1 without one.
+int millisLeft(std::optional<Clock::time_point> deadline) {
+  if (!deadline)
+    return -1;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+  return int(std::max<int64_t>(0, left.count()));
+}
+
+/// Reads the child's stdout and stderr until both close; false if `deadline`
+/// came first.
+bool readUntilClosed(Pipe &outPipe, Pipe &errPipe, std::string &out, std::string &err,
+                     std::optional<Clock::time_point> deadline) {
+  std::string *sinks[] = {&out, &err};
+  pollfd fds[] = {{outPipe.fd[0], POLLIN, 0}, {errPipe.fd[0], POLLIN, 0}};
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    int ready = ::poll(fds, 2, millisLeft(deadline));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready <= 0)
+      return false;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !fds[i].revents)
+        continue;
+      char buffer[65536];
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0)
+        sinks[i]->append(buffer, size_t(n));
+      else if (n == 0 || errno != EINTR)
+        fds[i].fd = -1; // closed: poll ignores negative descriptors
+    }
+  }
+  return true;
+}
+
+/// Waits for `pid` to end; false if `deadline` came first.
+bool waitUntilEnded(pid_t pid, int &status, std::optional<Clock::time_point> deadline) {
+  while (true) {
+    pid_t done = ::waitpid(pid, &status, deadline ? WNOHANG : 0);
+    if (done == pid)
+      return true;
+    if (done < 0 && errno != EINTR)
+      return true; // not our child any more: nothing to wait for
+    if (done == 0 && millisLeft(deadline) == 0)
+      return false;
+    if (done == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+} // namespace
+
+// The output comes through pipes, not LLVM's ExecuteAndWait's redirection
+// files: a child creates those itself, so a Ctrl-C while one starts could
+// leave its file behind after the interrupt handler removed the name; and
+// its time limit is alarm(), one per process, which parallel runs share.
 int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
                       std::string &out, std::string &err) {
-  // The names are registered for removal on a signal before the files exist
-  // (the child creates them): a Ctrl-C at any moment leaves none behind.
-  llvm::SmallString<128> outPath, errPath;
-  if (llvm::sys::fs::getPotentiallyUniqueTempFileName("loomc", "out", outPath) ||
-      llvm::sys::fs::getPotentiallyUniqueTempFileName("loomc", "err", errPath)) {
-    err = "no temporary file name for the output of " + argv[0];
+  out.clear();
+  err.clear();
+  Pipe outPipe, errPipe;
+  if (!outPipe.open() || !errPipe.open()) {
+    err = "no pipe for the output of " + argv[0] + ": " + std::strerror(errno);
     return -3;
   }
-  // loomc builds in parallel: one lock orders every thread's (un)registering,
-  // which TSan cannot see LLVM's own lazily created lock do.
-  static std::mutex registering;
-  {
-    std::lock_guard<std::mutex> lock(registering);
-    for (llvm::StringRef path : {outPath.str(), errPath.str()})
-      llvm::sys::RemoveFileOnSignal(path);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, outPipe.fd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, errPipe.fd[1], STDERR_FILENO);
+  std::vector<char *> args;
+  for (const std::string &a : argv)
+    args.push_back(const_cast<char *>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  outPipe.close(1);
+  errPipe.close(1);
+  if (spawned != 0) {
+    err = "cannot run " + argv[0] + ": " + std::strerror(spawned);
+    return -1;
   }
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, outPath.str(),
-                                                errPath.str()};
-  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(argv[0], args, std::nullopt, redirects,
-                                     seconds, 0, &message);
-  if (auto text = llvm::MemoryBuffer::getFile(outPath))
-    out = (*text)->getBuffer().str();
-  if (auto text = llvm::MemoryBuffer::getFile(errPath))
-    err = (*text)->getBuffer().take_back(4000).str();
-  if (!message.empty())
-    err += message;
-  std::lock_guard<std::mutex> lock(registering);
-  for (llvm::StringRef path : {outPath.str(), errPath.str()}) {
-    llvm::sys::fs::remove(path);
-    llvm::sys::DontRemoveFileOnSignal(path);
+  std::optional<Clock::time_point> deadline;
+  if (seconds)
+    deadline = Clock::now() + std::chrono::seconds(seconds);
+  int status = 0;
+  bool inTime = readUntilClosed(outPipe, errPipe, out, err, deadline) &&
+                waitUntilEnded(pid, status, deadline);
+  if (!inTime) {
+    ::kill(pid, SIGKILL);
+    waitUntilEnded(pid, status, std::nullopt);
   }
-  return rc;
+  err = llvm::StringRef(err).take_back(4000).str();
+  if (!inTime) {
+    err += llvm::formatv("{0} timed out after {1} s", argv[0], seconds).str();
+    return -2;
+  }
+  if (WIFSIGNALED(status)) {
+    err += argv[0] + " ended by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           ::strsignal(WTERMSIG(status)) + ")";
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 mlir::LogicalResult loom::runProcess(llvm::ArrayRef<std::string> argv,

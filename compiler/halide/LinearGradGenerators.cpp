@@ -8,10 +8,11 @@
 // linear_grad_input: dx[m, k] = (acc +) epilogue(sum_n dy[m, n] wt[k, n]).
 //   The forward's register tile (MR rows x NR columns of dx, the sum innermost:
 //   per step NR / VW vector loads of a packed row and MR broadcasts of dy)
-//   needs wt's columns contiguous along k, but wt is stored n-contiguous: each
-//   task packs its NR-wide k panel of wt, transposed, once per n block (wtT,
-//   NB x NR floats, in L1/L2) and reuses it for all its row tiles, so the
-//   transpose is amortised over row_tiles_per_task * MR rows. A task sums its
+//   needs wt's columns contiguous along k, but wt is stored n-contiguous: wt
+//   is packed once per call, transposed, into NR-wide k panels (wtT: per
+//   panel N rows of NR floats), which the tasks read in the order their tiles
+//   consume them. (Packing per task instead moves each element of wt once per
+//   row task: 7-15% slower, loom-kernel-bench on 2 threads.) A task sums its
 //   tile of the product into a scratch (g, per n block, then over the blocks
 //   in order), and only then applies the epilogue and writes dx, each element
 //   exactly once, tasks never overlapping: acc may be dx's own storage (each
@@ -178,12 +179,12 @@ private:
         .vectorize(ni)
         .unroll(no)
         .unroll(row);
-    // The packed panel, once per task and n block (NR x NB floats, on the
-    // stack): blocks of PN rows of wt loaded as vectors along n, stored as
-    // PC-wide vectors along k (an in-register transpose). A block narrower
+    // The packed panels, once per call, in parallel over panels: blocks of
+    // PN rows of wt loaded as vectors along n, stored as PC-wide vectors
+    // along k (an in-register transpose). A block narrower
     // than PN (only the last one can be) is shifted inwards over the previous
     // one; N < PN: scalar along n.
-    wtT.compute_at(g, rb).store_in(MemoryType::Stack);
+    wtT.compute_root().parallel(pan);
     wtT.specialize(N >= PN)
         .split(nn, no, ni, PN, TailStrategy::ShiftInwards)
         .split(c, co, ci, PC)

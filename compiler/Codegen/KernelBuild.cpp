@@ -6,9 +6,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,21 +19,14 @@ using namespace loom;
 using namespace loom::kernel;
 
 FailureOr<std::string> loom::kernelgenIdentity(const Toolchain &tc) {
-  llvm::SmallString<128> path;
-  if (llvm::sys::fs::createTemporaryFile("loomc-identity", "txt", path))
-    return failure();
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, path.str(),
-                                                path.str()};
-  int rc = llvm::sys::ExecuteAndWait(tc.kernelgen, {tc.kernelgen, "--identity"},
-                                     std::nullopt, redirects);
-  auto text = llvm::MemoryBuffer::getFile(path);
-  llvm::sys::fs::remove(path);
-  if (rc != 0 || !text) {
-    llvm::errs() << "loomc: error: cannot run '" << tc.kernelgen
-                 << " --identity'\n";
+  std::string out, err;
+  if (int rc = runCaptured({tc.kernelgen, "--identity"}, 0, out, err)) {
+    llvm::errs() << "loomc: error: '" << tc.kernelgen << " --identity' failed"
+                 << (rc > 0 ? " with exit status " + std::to_string(rc) : "")
+                 << (err.empty() ? "" : ": ") << llvm::StringRef(err).trim() << "\n";
     return failure();
   }
-  return (*text)->getBuffer().trim().str();
+  return llvm::StringRef(out).trim().str();
 }
 
 namespace {

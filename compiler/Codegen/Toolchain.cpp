@@ -102,14 +102,17 @@ bool readUntilClosed(Pipe &outPipe, Pipe &errPipe, std::string &out, std::string
   return true;
 }
 
-/// Waits for `pid` to end; false if `deadline` came first.
-bool waitUntilEnded(pid_t pid, int &status, std::optional<Clock::time_point> deadline) {
+/// Waits for `pid` to end and sets `status`; false if `deadline` came first.
+/// (status stays unset where the child was not ours to wait for.)
+bool waitUntilEnded(pid_t pid, std::optional<int> &status,
+                    std::optional<Clock::time_point> deadline) {
   while (true) {
-    pid_t done = ::waitpid(pid, &status, deadline ? WNOHANG : 0);
+    int raw = 0;
+    pid_t done = ::waitpid(pid, &raw, deadline ? WNOHANG : 0);
     if (done == pid)
+      status = raw;
+    if (done == pid || (done < 0 && errno != EINTR))
       return true;
-    if (done < 0 && errno != EINTR)
-      return true; // not our child any more: nothing to wait for
     if (done == 0 && millisLeft(deadline) == 0)
       return false;
     if (done == 0)
@@ -152,24 +155,24 @@ int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
   std::optional<Clock::time_point> deadline;
   if (seconds)
     deadline = Clock::now() + std::chrono::seconds(seconds);
-  int status = 0;
+  std::optional<int> status;
   bool inTime = readUntilClosed(outPipe, errPipe, out, err, deadline) &&
                 waitUntilEnded(pid, status, deadline);
+  err = llvm::StringRef(err).take_back(4000).str();
   if (!inTime) {
     ::kill(pid, SIGKILL);
     waitUntilEnded(pid, status, std::nullopt);
-  }
-  err = llvm::StringRef(err).take_back(4000).str();
-  if (!inTime) {
     err += llvm::formatv("{0} timed out after {1} s", argv[0], seconds).str();
     return -2;
   }
-  if (WIFSIGNALED(status)) {
-    err += argv[0] + " ended by signal " + std::to_string(WTERMSIG(status)) + " (" +
-           ::strsignal(WTERMSIG(status)) + ")";
-    return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (status && WIFEXITED(*status))
+    return WEXITSTATUS(*status);
+  if (status && WIFSIGNALED(*status))
+    err += argv[0] + " ended by signal " + std::to_string(WTERMSIG(*status)) + " (" +
+           ::strsignal(WTERMSIG(*status)) + ")";
+  else
+    err += "no exit status of " + argv[0];
+  return -1;
 }
 
 mlir::LogicalResult loom::runProcess(llvm::ArrayRef<std::string> argv,

@@ -181,9 +181,9 @@ private:
         .unroll(row);
     // The packed panels, once per call, in parallel over panels: blocks of
     // PN rows of wt loaded as vectors along n, stored as PC-wide vectors
-    // along k (an in-register transpose). A block narrower
-    // than PN (only the last one can be) is shifted inwards over the previous
-    // one; N < PN: scalar along n.
+    // along k (an in-register transpose). A block narrower than PN (only the
+    // last one can be) is shifted inwards over the previous one; N < PN:
+    // scalar along n.
     wtT.compute_root().parallel(pan);
     wtT.specialize(N >= PN)
         .split(nn, no, ni, PN, TailStrategy::ShiftInwards)

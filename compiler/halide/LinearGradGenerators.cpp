@@ -224,7 +224,10 @@ public:
     // MR broadcasts per step walk MR rows of xt in order, as the forward's
     // broadcasts walk rows of x, rather than jump a row of x (K floats) per
     // step.
-    xt(xm, row) = x(row, xm);
+    // The last task's register tiles round its rows up to MR: xt's rows past
+    // K repeat row K - 1 of x (the clamp here, not in part, keeps the tile's
+    // loads at fixed offsets), and land in blockSum's padding, never in dwt.
+    xt(xm, row) = x(min(row, K - 1), xm);
     part(col, row, blk) += xt(m, row) * dy(col, m);
     blockSum(col, row) = 0.0f;
     blockSum(col, row) += part(col, row, mb);
@@ -277,21 +280,22 @@ private:
     return Internal::Variable::make(Int(32), name + ".extent.0", buffer);
   }
 
-  /// dwt's loop nests, as the forward's: the blocked branch (tasks of exactly
-  /// TR rows x NR columns), register tiles (MR x NR), one-row tiles, scalar.
-  /// ShiftInwards everywhere (dwt is written, never read, so an element
-  /// computed twice gets the same bits twice).
+  /// dwt's loop nests, as the forward's: the blocked branch (tasks of TR rows
+  /// x NR columns; it copies blockSum out), register tiles (MR x NR), one-row
+  /// tiles, scalar. Columns and tiles ShiftInwards (dwt is written, never
+  /// read, so an element computed twice gets the same bits twice); the
+  /// blocked branch's last task is cut short instead (GuardWithIf): shifted
+  /// inwards it would redo up to TR - 1 rows of the sum (64 of 512 at K = 512,
+  /// TR = 96), where rounding its rows up to MR redoes at most MR - 1.
   void scheduleOutput() {
     Func out = dwt;
     out.specialize(blocked)
-        .split(row, mb_, mrest, TR, TailStrategy::ShiftInwards)
+        .split(row, mb_, mrest, TR, TailStrategy::GuardWithIf)
         .split(col, nt, nr, NR, TailStrategy::ShiftInwards)
-        .split(mrest, mi_, mr, MR)
-        .reorder(nr, mr, mi_, nt, mb_)
+        .reorder(nr, mrest, nt, mb_)
         .fuse(nt, mb_, task)
         .parallel(task)
-        .vectorize(nr, VW)
-        .unroll(mr);
+        .vectorize(nr, VW);
     tileOutput(out.specialize(K >= MR && N >= NR), NR, MR, VW);
     tileOutput(out.specialize(N >= NR), NR, 1, VW);
     tileOutput(out, 1, 1, 1);
@@ -339,7 +343,7 @@ private:
         .parallel(ko);
     blockSum.compute_at(dwt, task).vectorize(col, VW);
     blockSum.update()
-        .split(row, ao, ai, MR)
+        .split(row, ao, ai, MR, TailStrategy::RoundUp)
         .split(col, no, ni, VW)
         .reorder(ni, no, ai, ao, mb)
         .vectorize(ni)

@@ -272,7 +272,7 @@ private:
     mi = RDom(0, MC, "mi");
     mi.where(blk * MC + mi < M); // the last block's end (Halide tightens the loop)
     mb = RDom(0, (M + MC - 1) / MC, "mb");
-    blocked = K >= TR && N >= 2 * NR && M >= m_block_min_m.forTarget(t);
+    blocked = K >= MR && N >= 2 * NR && M >= m_block_min_m.forTarget(t);
   }
 
   static Expr outputExtent1(const std::string &name) {
@@ -286,7 +286,8 @@ private:
   /// read, so an element computed twice gets the same bits twice); the
   /// blocked branch's last task is cut short instead (GuardWithIf): shifted
   /// inwards it would redo up to TR - 1 rows of the sum (64 of 512 at K = 512,
-  /// TR = 96), where rounding its rows up to MR redoes at most MR - 1.
+  /// TR = 96), where rounding its rows up to MR redoes at most MR - 1. So K
+  /// need not reach TR there: K < TR is one short task per column panel.
   void scheduleOutput() {
     Func out = dwt;
     out.specialize(blocked)

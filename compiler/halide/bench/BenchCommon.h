@@ -44,7 +44,7 @@ inline std::vector<float> randomVector(size_t n) {
 
 inline void report(const char *what, int threads, double ms, double flops, double peak) {
   double gflops = flops / (ms * 1e6);
-  std::printf("%-44s threads=%d  median %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak\n", what, threads,
+  std::printf("%-52s threads=%d  median %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak\n", what, threads,
               ms, gflops, 100.0 * gflops / peak);
 }
 

@@ -280,18 +280,23 @@ private:
     return Internal::Variable::make(Int(32), name + ".extent.0", buffer);
   }
 
-  /// dwt's loop nests, as the forward's: the blocked branch (tasks of TR rows
-  /// x NR columns; it copies blockSum out), register tiles (MR x NR), one-row
-  /// tiles, scalar. Columns and tiles ShiftInwards (dwt is written, never
-  /// read, so an element computed twice gets the same bits twice); the
-  /// blocked branch's last task is cut short instead (GuardWithIf): shifted
-  /// inwards it would redo up to TR - 1 rows of the sum (64 of 512 at K = 512,
-  /// TR = 96), where rounding its rows up to MR redoes at most MR - 1. So K
-  /// need not reach TR there: K < TR is one short task per column panel.
+  /// dwt's loop nests, as the forward's: the blocked branch (tasks of up to
+  /// TR rows x NR columns; it copies blockSum out), register tiles (MR x NR),
+  /// one-row tiles, scalar. Columns and tiles ShiftInwards (dwt is written,
+  /// never read, so an element computed twice gets the same bits twice). The
+  /// blocked branch's row tasks instead share K evenly, in multiples of MR,
+  /// the last one cut short (GuardWithIf): shifted inwards it would redo up
+  /// to TR - 1 rows of the sum (64 of 512 at K = 512, TR = 96), and TR rows
+  /// each would leave a short last task (K = 256, TR = 192: 192 + 64, one
+  /// thread of two idle a third of the time); now at most MR - 1 rows are
+  /// redone, and the tasks differ by the rounding to MR alone (K = 512: 174,
+  /// 174, 164 rows).
   void scheduleOutput() {
     Func out = dwt;
+    Expr rowTasks = (K + TR - 1) / TR;
+    Expr taskRows = ((K + rowTasks - 1) / rowTasks + MR - 1) / MR * MR;
     out.specialize(blocked)
-        .split(row, mb_, mrest, TR, TailStrategy::GuardWithIf)
+        .split(row, mb_, mrest, taskRows, TailStrategy::GuardWithIf)
         .split(col, nt, nr, NR, TailStrategy::ShiftInwards)
         .reorder(nr, mrest, nt, mb_)
         .fuse(nt, mb_, task)

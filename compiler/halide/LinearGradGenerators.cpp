@@ -289,8 +289,8 @@ private:
   /// to TR - 1 rows of the sum (64 of 512 at K = 512, TR = 96), and TR rows
   /// each would leave a short last task (K = 256, TR = 192: 192 + 64, one
   /// thread of two idle a third of the time); now at most MR - 1 rows are
-  /// redone, and the tasks differ by the rounding to MR alone (K = 512: 174,
-  /// 174, 164 rows).
+  /// redone, and only the last task is short, by under MR rows per task
+  /// (K = 512: 174, 174, 164 rows).
   void scheduleOutput() {
     Func out = dwt;
     Expr rowTasks = (K + TR - 1) / TR;

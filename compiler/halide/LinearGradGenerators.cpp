@@ -154,7 +154,9 @@ private:
         .vectorize(kl);
     if (mask) mask->computeAt(LoopLevel(dx, mi), VW);
     // g: the task's TR x NR sums (its panel's NR columns; rows rounded up to
-    // MR), on the stack (a halide_malloc per task costs page faults).
+    // MR), asked for on the stack. Its size is not a compile-time constant,
+    // so Halide 14 gives it a pseudostack slot, which is heap memory from
+    // halide_malloc once it passes 16 KB (24 KB at the AVX-512 defaults).
     g.compute_at(dx, task)
         .bound(c, 0, NR)
         .vectorize(c, VW)

@@ -76,18 +76,23 @@ int millisLeft(std::optional<Clock::time_point> deadline) {
   return int(std::max<int64_t>(0, left.count()));
 }
 
-/// Reads the child's stdout and stderr until both close; false if `deadline`
-/// came first.
-bool readUntilClosed(Pipe &outPipe, Pipe &errPipe, std::string &out, std::string &err,
-                     std::optional<Clock::time_point> deadline) {
+/// How reading a child's output ended.
+enum class ReadEnd { Closed, Deadline, PollFailed };
+
+/// Reads the child's stdout and stderr until both close, `deadline` comes or
+/// poll() fails (then errno says why).
+ReadEnd readUntilClosed(Pipe &outPipe, Pipe &errPipe, std::string &out, std::string &err,
+                        std::optional<Clock::time_point> deadline) {
   std::string *sinks[] = {&out, &err};
   pollfd fds[] = {{outPipe.fd[0], POLLIN, 0}, {errPipe.fd[0], POLLIN, 0}};
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
     int ready = ::poll(fds, 2, millisLeft(deadline));
     if (ready < 0 && errno == EINTR)
       continue;
-    if (ready <= 0)
-      return false;
+    if (ready < 0)
+      return ReadEnd::PollFailed;
+    if (ready == 0)
+      return ReadEnd::Deadline;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !fds[i].revents)
         continue;
@@ -99,7 +104,7 @@ bool readUntilClosed(Pipe &outPipe, Pipe &errPipe, std::string &out, std::string
         fds[i].fd = -1; // closed: poll ignores negative descriptors
     }
   }
-  return true;
+  return ReadEnd::Closed;
 }
 
 /// Waits for `pid` to end and sets `status`; false if `deadline` came first.
@@ -156,12 +161,17 @@ int loom::runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
   if (seconds)
     deadline = Clock::now() + std::chrono::seconds(seconds);
   std::optional<int> status;
-  bool inTime = readUntilClosed(outPipe, errPipe, out, err, deadline) &&
-                waitUntilEnded(pid, status, deadline);
+  ReadEnd read = readUntilClosed(outPipe, errPipe, out, err, deadline);
+  int pollErrno = errno;
+  bool ended = read == ReadEnd::Closed && waitUntilEnded(pid, status, deadline);
   err = llvm::StringRef(err).take_back(4000).str();
-  if (!inTime) {
+  if (!ended) {
     ::kill(pid, SIGKILL);
     waitUntilEnded(pid, status, std::nullopt);
+    if (read == ReadEnd::PollFailed) {
+      err += "cannot read the output of " + argv[0] + ": " + std::strerror(pollErrno);
+      return -1;
+    }
     err += llvm::formatv("{0} timed out after {1} s", argv[0], seconds).str();
     return -2;
   }

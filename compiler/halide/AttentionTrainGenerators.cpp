@@ -386,9 +386,16 @@ private:
     Func(dv).compute_with(Func(dk), h);
     Func(dq).compute_with(Func(dk), h);
     LoopLevel at(Func(dk), h);
+    // The task's buffers are sized by S, not constants: on the heap, Halide
+    // would malloc and free each of them once per (b, h); on the stack (a
+    // pseudostack slot past 16 KB) most need no allocator call.
     for (Func f : {qt, dot, dRow, qdSum, kColSum, grads})
-      f.compute_at(at).bound_extent(h, 1).bound_extent(b, 1);
-    lseT.compute_at(at).bound_extent(h, 1).bound_extent(b, 1).vectorize(i, VW);
+      f.compute_at(at).bound_extent(h, 1).bound_extent(b, 1).store_in(MemoryType::Stack);
+    lseT.compute_at(at)
+        .bound_extent(h, 1)
+        .bound_extent(b, 1)
+        .vectorize(i, VW)
+        .store_in(MemoryType::Stack);
     nfSum.compute_at(at);
     qt.vectorize(i, VW);
     dot.vectorize(i, VW);

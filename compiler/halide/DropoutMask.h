@@ -73,11 +73,16 @@ public:
   /// Computes the words for one row (or tile row) of the consumer at `at`:
   /// the blocks vectorised over j, the words in element order (their bounds
   /// aligned to whole blocks, so each vector of them is 4 blocks' words).
+  /// Both on the stack: their size depends on the width, so on the heap
+  /// Halide would malloc and free all five buffers once per row.
   void computeAt(Halide::LoopLevel at, int vectorWidth) {
     using namespace Halide;
     Var tb("tb"), tw("tw");
-    blockWords_.compute_at(at).vectorize(j_, vectorWidth, TailStrategy::RoundUp);
+    blockWords_.compute_at(at)
+        .vectorize(j_, vectorWidth, TailStrategy::RoundUp)
+        .store_in(MemoryType::Stack);
     words_.compute_at(at)
+        .store_in(MemoryType::Stack)
         .align_bounds(t_, 4)
         .split(t_, tb, tw, 4)
         .vectorize(tw)

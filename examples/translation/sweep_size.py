@@ -5,34 +5,41 @@ job's budget and ranks them by validation BLEU.
   sweep_size.py [--seconds 600] [--only NAME,NAME] [--out DIR]
                 [--candidate NAME:D_MODEL,HEADS,FFN,ENCODER,DECODER ...]
                 [--spec YAML] [--data DIR] [--beam N] [--length-penalty A]
+                [--bootstrap N]
 
 Needs what examples/translation/run.sh makes first: the build, the corpus
 splits and the SentencePiece model (DATA/corpus/{train,valid}.{en,fr} and
 DATA/model/sentencepiece.model; DATA is build/examples/translation unless
 --data says otherwise). Every candidate is the spec (model.yaml unless --spec
-says otherwise) with its width, heads, FFN width and layer counts replaced (dropout, label smoothing, vocabulary and max_len stay); each
-is compiled with loomc, trained by loom-train exactly as run.sh trains (same
-budget, seed, batches, learning-rate schedule, 2 threads, validation after
-each epoch), then its checkpoint translates the valid split with run.sh's
-beam search. The ranking is by that valid BLEU: the test split stays unseen.
+says otherwise) with its width, heads, FFN width and layer counts replaced
+(dropout, label smoothing, vocabulary and max_len stay); each is compiled
+with loomc, trained by loom-train exactly as run.sh trains (same budget,
+seed, batches, learning-rate schedule, 2 threads, validation after each
+epoch), then its checkpoint translates the valid split with run.sh's beam
+search. The ranking is by that valid BLEU: the test split stays unseen. A
+paired bootstrap (N resamples, default 1000) says how often the best beats
+each other candidate, i.e. whether a difference is more than noise.
 
 Writes into DIR (default build/examples/translation/sweep):
   NAME/{model.yaml, model/, metrics.jsonl, valid.hyp, result.json}
   sweep.jsonl   one line per candidate (its sizes and figures)
   sweep.png     validation BLEU over training time, one line per candidate
 
-A candidate whose result.json matches its spec, the budget, the tokenizer and
-the corpus is not trained again, so a stopped sweep continues where it was.
+A candidate whose result.json matches its spec, the budget, the beam search,
+the tokenizer and the corpus is not trained again, so a stopped sweep
+(Ctrl-C) continues with the candidate it was training.
 Training is timed: run nothing else on the machine meanwhile.
 """
 import argparse
 import hashlib
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 import yaml
@@ -43,9 +50,9 @@ sys.path.insert(0, HERE)
 from plot_training import MetricsError, read_metrics  # noqa: E402
 
 # (name, d_model, heads, ffn_hidden, encoder_layers, decoder_layers): the d2l
-# chapter's size (d256-2+2), two smaller, one deeper and one wider. (d512 is
-# left out: it trains at about a third of d256's tokens/s.) Heads keep d_model/heads
-# a multiple of 16 floats (one AVX-512 vector) where they can.
+# chapter's size (d256-2+2), two smaller, one deeper and one wider (d512 is
+# left out: it trains at about a third of d256's tokens/s). Every head is 32
+# or 48 floats wide: whole AVX-512 vectors.
 CANDIDATES = [
     ("d128-2+2", 128, 4, 512, 2, 2),
     ("d192-2+2", 192, 6, 768, 2, 2),
@@ -195,9 +202,6 @@ def paired_bootstrap(bleu_tool, hyp_best, hyp_other, ref, samples, seed=1):
     sentences (with replacement, the same for both) on which hyp_best's corpus
     BLEU beats hyp_other's. loom-bleu scores every resample, so BLEU has one
     definition."""
-    import random
-    import tempfile
-
     def read(path):  # lines as loom-bleu reads them: split at "\n" only
         with open(path, encoding="utf-8") as f:
             lines = f.read().split("\n")
@@ -337,6 +341,10 @@ def main(argv):
     except (SweepError, MetricsError, OSError, subprocess.CalledProcessError) as e:
         print(f"sweep_size: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("sweep_size: interrupted; run it again to continue (finished candidates "
+              "are kept)", file=sys.stderr)
+        return 130
     # How sure the ranking is: the best candidate against each other one.
     best = max(results, key=lambda r: r["valid_bleu_beam"])
     hyp_of = lambda r: os.path.join(args.out, r["name"], "valid.hyp")

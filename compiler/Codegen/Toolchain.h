@@ -35,7 +35,8 @@ struct Toolchain {
 /// stdout, `err` the tail of its stderr (and why it could not run). Returns
 /// its exit code, or a negative value where it had none: -1 it could not
 /// start, a signal ended it, or its output could not be read (it is killed
-/// then), -2 it timed out (and was killed), -3 no pipe for its output. No file holds the output, so a Ctrl-C leaves none.
+/// then), -2 it timed out (and was killed), -3 no pipe for its output. No
+/// file holds the output, so a Ctrl-C leaves none.
 int runCaptured(llvm::ArrayRef<std::string> argv, unsigned seconds,
                 std::string &out, std::string &err);
 

@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -129,9 +130,12 @@ def parse_candidate(text):
         values = tuple(int(v) for v in sizes.split(","))
     except ValueError:
         values = ()
-    if not name or "/" in name or len(values) != 5 or min(values) < 1:
+    # NAME becomes a directory under --out: no separators, no "." or "..".
+    named = re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9._+-]*", name)
+    if not named or len(values) != 5 or min(values) < 1:
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not NAME:D_MODEL,HEADS,FFN,ENCODER,DECODER (positive integers)")
+            f"'{text}' is not NAME:D_MODEL,HEADS,FFN,ENCODER,DECODER (NAME of letters, "
+            "digits, . _ + - not starting with '.'; positive integers)")
     return (name,) + values
 
 
@@ -316,20 +320,24 @@ def main(argv):
         return 1
 
     try:
+        if not os.path.isfile(args.spec):  # (a FIFO would block the read)
+            raise OSError("not a regular file")
         with open(args.spec, encoding="utf-8") as f:
             base = yaml.safe_load(f)
+        if not isinstance(base, dict) or any(k not in base for k in SIZE_KEYS):
+            raise ValueError(f"not a spec mapping with {', '.join(SIZE_KEYS)}")
         base_sizes = tuple(base[k] for k in SIZE_KEYS)
-    except (OSError, yaml.YAMLError, TypeError, KeyError) as e:
+    except (OSError, yaml.YAMLError, ValueError) as e:
         print(f"sweep_size: error: cannot read the sizes of {args.spec}: {e}", file=sys.stderr)
         return 1
     base_name = next((c[0] for c in candidates if c[1:] == base_sizes), None)
     inputs = hashlib.sha256()
     for path in needed:
         inputs.update(file_digest(path).encode())
-    os.makedirs(args.out, exist_ok=True)
     results, metrics_of = [], {}
     started = time.monotonic()
     try:
+        os.makedirs(args.out, exist_ok=True)
         for i, candidate in enumerate(c for c in candidates if c[0] in chosen):
             spec = dict(base, **dict(zip(SIZE_KEYS, candidate[1:])))
             key = hashlib.sha256(json.dumps([spec, args.seconds, args.beam, args.length_penalty,

@@ -68,15 +68,18 @@ class SweepError(Exception):
     pass
 
 
-def run(cmd, log=None):
-    """Runs cmd (stdout to `log` when given, else through); raises SweepError
-    naming the command on failure."""
+def run(cmd, log=None, stdin=None):
+    """Runs cmd (stdout to `log` when given, else through; stdin from the file
+    `stdin`); raises SweepError naming the command on failure."""
     out = open(log, "w", encoding="utf-8") if log else None
+    source = open(stdin, "rb") if stdin else None
     try:
-        done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT if out else None)
+        done = subprocess.run(cmd, stdin=source, stdout=out,
+                              stderr=subprocess.STDOUT if out else None)
     finally:
-        if out:
-            out.close()
+        for f in (out, source):
+            if f:
+                f.close()
     if done.returncode != 0:
         where = f" (see {log})" if log else ""
         raise SweepError(f"{os.path.basename(cmd[0])} exited with {done.returncode}{where}")
@@ -170,7 +173,9 @@ def train_candidate(args, base, candidate, key):
          f"--metrics={metrics}"])
     print(f"== {name}: loom-translate --beam={args.beam} of the valid split", flush=True)
     hyp = os.path.join(work, "valid.hyp")
-    translate(bin_dir, model, args, hyp)
+    run([os.path.join(bin_dir, "loom-translate"), f"--model={model}", f"--beam={args.beam}",
+         f"--length-penalty={args.length_penalty}", "--threads=2", f"--output={hyp}"],
+        stdin=f"{args.corpus}/valid.en")
     bleu = subprocess.run([os.path.join(bin_dir, "loom-bleu"), hyp, f"{args.corpus}/valid.fr"],
                           capture_output=True, text=True, check=True).stdout.strip()
 
@@ -189,16 +194,6 @@ def train_candidate(args, base, candidate, key):
                   length_penalty=args.length_penalty)
     write_json_atomically(result_path, result)
     return result
-
-
-def translate(bin_dir, model, args, hyp):
-    """loom-translate of the valid split into hyp (written atomically)."""
-    with open(f"{args.corpus}/valid.en", "rb") as source:
-        done = subprocess.run([os.path.join(bin_dir, "loom-translate"), f"--model={model}",
-                               f"--beam={args.beam}", f"--length-penalty={args.length_penalty}",
-                               "--threads=2", f"--output={hyp}"], stdin=source)
-    if done.returncode != 0:
-        raise SweepError(f"loom-translate exited with {done.returncode}")
 
 
 def paired_bootstrap(bleu_tool, hyp_best, hyp_other, ref, samples, seed=1):

@@ -96,9 +96,21 @@ std::vector<KernelJob> loom::kernelJobs(ModuleOp module, const Toolchain &tc,
   return jobs;
 }
 
+/// Creates the kernel cache with its parents (a fresh home has no ~/.cache);
+/// false with `log` set on failure.
+static bool makeKernelCache(const Toolchain &tc, std::string &log) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(tc.kernelCache)) {
+    log = "cannot create the kernel cache '" + tc.kernelCache + "': " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 bool loom::buildKernel(const KernelJob &job, const Toolchain &tc, std::string &log) {
   if (llvm::sys::fs::exists(job.object()))
     return true;
+  if (!makeKernelCache(tc, log))
+    return false;
   llvm::SmallString<128> tmp;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory(job.cacheDir + ".tmp", tmp)) {
@@ -118,9 +130,9 @@ bool loom::buildKernel(const KernelJob &job, const Toolchain &tc, std::string &l
 
 LogicalResult loom::buildKernels(ArrayRef<KernelJob> jobs, const Toolchain &tc,
                                  StringRef modelName) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(tc.kernelCache)) {
-    llvm::errs() << "loomc: error: cannot create the kernel cache '"
-                 << tc.kernelCache << "': " << ec.message() << "\n";
+  std::string error;
+  if (!makeKernelCache(tc, error)) { // once here, not once per job
+    llvm::errs() << "loomc: error: " << error << "\n";
     return failure();
   }
   std::vector<const KernelJob *> missing;

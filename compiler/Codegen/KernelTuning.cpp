@@ -319,10 +319,18 @@ LogicalResult prepare(Tuner &t) {
       return failure();
     }
   }
-  if (!appendRecords(o.recordsPath, {}, error)) { // writable before hours of work
+  // Writable before hours of work; a file made here goes again if the rest
+  // of the preparation fails, so that the same command can simply be rerun.
+  const bool created = !llvm::sys::fs::exists(o.recordsPath);
+  if (!appendRecords(o.recordsPath, {}, error)) {
     llvm::errs() << "loomc: error: " << error << "\n";
     return failure();
   }
+  bool prepared = false;
+  auto removeCreated = llvm::make_scope_exit([&] {
+    if (created && !prepared)
+      llvm::sys::fs::remove(o.recordsPath);
+  });
   FailureOr<std::string> identity = kernelgenIdentity(t.tc);
   if (failed(identity))
     return failure();
@@ -330,9 +338,13 @@ LogicalResult prepare(Tuner &t) {
   KernelJob runtime = halideRuntimeJob(t.tc, t.identity);
   std::string log;
   llvm::SmallString<128> dir;
-  if (!buildKernel(runtime, t.tc, log) ||
-      llvm::sys::fs::createUniqueDirectory("loom-tune", dir)) {
+  if (!buildKernel(runtime, t.tc, log)) {
     llvm::errs() << "loomc: error: cannot prepare the tuning: " << log << "\n";
+    return failure();
+  }
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("loom-tune", dir)) {
+    llvm::errs() << "loomc: error: cannot create the tuning's work directory in the "
+                    "temporary directory: " << ec.message() << "\n";
     return failure();
   }
   t.runtimeObject = runtime.object();
@@ -343,6 +355,7 @@ LogicalResult prepare(Tuner &t) {
   }
 
   t.peakGflops = measurePeak(t.tc, o.threads);
+  prepared = true;
   return success();
 }
 

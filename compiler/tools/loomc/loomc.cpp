@@ -111,7 +111,7 @@ cl::opt<std::string> tunedFunctions(
 // libraries already register a global, hidden "threads" option.
 cl::opt<int> tuneThreads("tune-threads",
                          cl::desc("threads the kernels are timed (and records matched) "
-                                  "with; default: this machine's cores"),
+                                  "with (also spelled --threads); default: this machine's cores"),
                          cl::init(0), cl::cat(tuningCategory));
 cl::opt<bool> resume("resume",
                      cl::desc("tune: continue an existing records file (its schedules are "
@@ -295,6 +295,9 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  // --help shows loomc's own options; LLVM's and MLIR's hundreds (code
+  // generators, pass timing, IR printing) stay usable and --help-hidden lists them.
+  cl::HideUnrelatedOptions({&loomcCategory, &tuningCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "Loom: compiles Transformer model specs\n\n"
@@ -302,7 +305,8 @@ int main(int argc, char **argv) {
       "  loomc compile SPEC.yaml --emit=STAGE\n"
       "  loomc tune SPEC.yaml --records FILE [--budget-seconds N] [--shapes B=..,S=..,T=..]\n"
       "             [--threads N] [--resume] [--seed N]\n"
-      "  loomc tune --distill --records FILE [-o OUT]\n");
+      "  loomc tune --distill --records FILE [-o OUT]\n\n"
+      "  --help-hidden also lists LLVM's and MLIR's options (e.g. --mlir-timing).\n");
 
   bool emitting = emitStage.getNumOccurrences() > 0;
   if (std::optional<int> done = checkFlags(emitting))

@@ -8,6 +8,7 @@
 // them at run time.
 #include "FloatMath.h"
 #include "GeneratorMacros.h"
+#include "NarrowTiles.h"
 
 using namespace Halide;
 using namespace loom::halide;
@@ -174,7 +175,13 @@ private:
     tileOutput(out.specialize(M >= MR && N >= NR), NR, MR, VW);
     // Few rows (decoding: M = batch): one-row register tiles, still NR wide.
     tileOutput(out.specialize(N >= NR), NR, 1, VW);
-    // Narrow outputs (N < one register tile; tiny models only): scalar.
+    // Narrow outputs (N < one register tile; tiny models only): fewer
+    // vectors, more rows (NarrowTiles.h); few rows: one-vector rows; under
+    // one vector: scalar.
+    for (auto [columns, rows] : narrowerTiles(MR, NR / VW, VW))
+      tileOutput(out.specialize(M >= rows && N >= columns), columns, rows, VW);
+    // (prod is vectorised wherever N >= VW, so no such call may go scalar.)
+    tileOutput(out.specialize(N >= VW), VW, 1, VW);
     tileOutput(out, 1, 1, 1);
   }
 
@@ -192,13 +199,13 @@ private:
   /// each k step loads NR / VW vectors of wt and broadcasts MR values of x.
   void scheduleRegisterTile() {
     prod.compute_at(y, mi);
-    prod.specialize(N >= NR)
+    prod.specialize(N >= VW)  // every vector tile: NR x MR, NR x 1, the narrower ones
         .split(col, no, ni, VW)
         .reorder(ni, no, row)
         .vectorize(ni)
         .unroll(no)
         .unroll(row);
-    Stage update = prod.update().specialize(N >= NR);
+    Stage update = prod.update().specialize(N >= VW);
     update.split(col, no, ni, VW).reorder(ni, no, row, rk).vectorize(ni).unroll(no).unroll(row);
     if (unrollK > 1) update.unroll(rk, unrollK);
   }

@@ -37,6 +37,7 @@
 #include "DropoutMask.h"
 #include "FloatMath.h"
 #include "GeneratorMacros.h"
+#include "NarrowTiles.h"
 
 using namespace Halide;
 using namespace loom::halide;
@@ -284,8 +285,10 @@ private:
 
   /// dwt's loop nests, as the forward's: the blocked branch (tasks of up to
   /// TR rows x NR columns; it copies blockSum out), register tiles (MR x NR),
-  /// one-row tiles, scalar. Columns and tiles ShiftInwards (dwt is written,
-  /// never read, so an element computed twice gets the same bits twice). The
+  /// one-row tiles, narrower tiles (N < NR, NarrowTiles.h), one-vector rows,
+  /// scalar (N < VW). Columns
+  /// and tiles ShiftInwards (dwt is written, never read, so an element
+  /// computed twice gets the same bits twice). The
   /// blocked branch's row tasks instead share K evenly, in multiples of MR,
   /// the last one cut short (GuardWithIf): shifted inwards it would redo up
   /// to TR - 1 rows of the sum (64 of 512 at K = 512, TR = 96), and TR rows
@@ -306,6 +309,10 @@ private:
         .vectorize(nr, VW);
     tileOutput(out.specialize(K >= MR && N >= NR), NR, MR, VW);
     tileOutput(out.specialize(N >= NR), NR, 1, VW);
+    for (auto [columns, rows] : narrowerTiles(MR, NR / VW, VW))
+      tileOutput(out.specialize(K >= rows && N >= columns), columns, rows, VW);
+    // (prod is vectorised wherever N >= VW, so no such call may go scalar.)
+    tileOutput(out.specialize(N >= VW), VW, 1, VW);
     tileOutput(out, 1, 1, 1);
   }
 
@@ -321,14 +328,14 @@ private:
 
   void scheduleRegisterTile() {
     prod.compute_at(dwt, mi_);
-    prod.specialize(N >= NR)
+    prod.specialize(N >= VW)  // every vector tile: NR x MR, NR x 1, the narrower ones
         .split(col, no, ni, VW)
         .reorder(ni, no, row)
         .vectorize(ni)
         .unroll(no)
         .unroll(row);
     prod.update()
-        .specialize(N >= NR)
+        .specialize(N >= VW)
         .split(col, no, ni, VW)
         .reorder(ni, no, row, rm)
         .vectorize(ni)

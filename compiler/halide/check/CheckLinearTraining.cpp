@@ -304,11 +304,14 @@ struct GradWeightData {
 };
 
 void checkGradWeightKernels(const std::vector<Kernel<abi::linear_grad_weight_fn>> &kernels) {
-  // {M, K, N}: narrow, odd, one row, the blocked branch (M >= 1024, K >= the
-  // register tile's rows, N >= 128; M = 1100 and 1601 end with a short block;
-  // K = 7, 96, 200 and 390 end with a short row task, 7 and 200 with a
-  // register tile past K), the vocabulary projection's width.
+  // {M, K, N}: narrow (N < 64 on AVX-512: 2- and 1-vector tiles, one-vector
+  // rows below their 12 rows (K = 11), scalar below one vector), odd, one row, the blocked
+  // branch (M >= 1024, K >= the register tile's rows, N >= 128; M = 1100 and
+  // 1601 end with a short block; K = 7, 96, 200 and 390 end with a short row
+  // task, 7 and 200 with a register tile past K), the vocabulary
+  // projection's width.
   const int shapes[][3] = {{1, 24, 40},     {7, 40, 24},     {37, 24, 40},    {37, 200, 33},
+                           {640, 32, 32},   {640, 11, 20},   {64, 13, 17},
                            {1, 512, 512},   {300, 130, 200}, {1024, 96, 130}, {1024, 200, 520},
                            {2048, 100, 300}, {64, 40, 8000},  {3, 1, 1},      {1000, 7, 5},
                            {1100, 96, 130}, {1601, 120, 260}, {1030, 7, 128}, {1024, 390, 136}};

@@ -133,14 +133,19 @@ void checkLinearKernel(const Kernel<abi::linear_fn> &kernel) {
     for (int M : {1, 37, 200}) checkLinearNonFinite(kernel, M, k, n);
     return;
   }
-  // {M, K, N}. The last three take the k-blocked path (K >= 1024, K % 256 ==
-  // 0, M >= 96, N >= 128), with uneven M and N tails.
-  const int shapes[][3] = {{1, 24, 40},     {37, 24, 40},    {37, 24, 64},     {5, 24, 130},
+  // {M, K, N}. Narrower than a register tile (N < 64 on AVX-512): 2-vector
+  // and 1-vector tiles, one-vector rows below their 12 rows, scalar below one
+  // vector. The last
+  // three take the k-blocked path (K >= 1024, K % 256 == 0, M >= 96, N >=
+  // 128), with uneven M and N tails.
+  const int shapes[][3] = {{1, 24, 40},     {37, 24, 40},    {13, 40, 32},     {37, 24, 20},
+                           {11, 24, 40},    {37, 24, 64},     {5, 24, 130},
                            {1, 512, 512},   {37, 33, 200},   {64, 512, 256},   {100, 7, 1000},
                            {200, 2048, 130}, {100, 1024, 512}, {97, 1280, 192}};
   for (auto &s : shapes) checkLinear(kernel, s[0], s[1], s[2]);
   // One of each branch: narrow, one-row tiles, full tiles, k-blocked.
-  const int nonFinite[][3] = {{37, 24, 40}, {5, 24, 130}, {37, 33, 200}, {100, 1024, 512}};
+  const int nonFinite[][3] = {{37, 24, 40}, {37, 24, 20}, {5, 24, 130}, {37, 33, 200},
+                              {100, 1024, 512}};
   for (auto &s : nonFinite) checkLinearNonFinite(kernel, s[0], s[1], s[2]);
   checkActivationNonFinite(kernel);
   if (kernel.param("activation", "none") == "gelu") checkErf(kernel);

@@ -263,11 +263,12 @@ def print_table(results, base_name, mark):
     print(f"{'candidate':<10} {'params':>7} {'steps':>6} {'epochs':>6} {'tok/s':>7} "
           f"{'v.loss':>7} {'greedy':>7} {'beam':>6} {'best wins':>9}")
     for r in sorted(results, key=lambda r: -r["valid_bleu_beam"]):
-        print(f"{r['name']:<10} {r['parameters'] / 1e6:6.1f}M {r['steps']:6d} {r['epochs']:6d} "
-              f"{r['tgt_tokens_per_s']:7d} {r['valid_loss']:7.3f} "
-              f"{r['valid_bleu_greedy'] or 0:7.2f} {r['valid_bleu_beam']:6.2f} "
-              f"{'' if r['best_wins'] is None else format(r['best_wins'], '9.1%')}"
-              f"{mark if r['name'] == base_name else ''}")
+        row = (f"{r['name']:<10} {r['parameters'] / 1e6:6.1f}M {r['steps']:6d} {r['epochs']:6d} "
+               f"{r['tgt_tokens_per_s']:7d} {r['valid_loss']:7.3f} "
+               f"{r['valid_bleu_greedy'] or 0:7.2f} {r['valid_bleu_beam']:6.2f} "
+               f"{'' if r['best_wins'] is None else format(r['best_wins'], '9.1%')}"
+               f"{mark if r['name'] == base_name else ''}")
+        print(row.rstrip())  # the best's row has no share: no trailing blanks
 
 
 def main(argv):

@@ -53,6 +53,8 @@ std::vector<int64_t> candidateValues(llvm::StringRef knob, int isa) {
     return {256, 512, 1024, 2048, 4096, int64_t(1) << 30}; // 2^30: never blocked
   if (knob == "query_block" || knob == "key_block" || knob == "block")
     return powersOfTwo(8, 128);
+  if (knob == "short_block")
+    return {8, 16, 32, 64};
   if (knob == "pack_columns" || knob == "pack_rows")
     return {4, 8, 16};
   if (knob == "elements_per_task")
@@ -79,6 +81,14 @@ bool tileFits(const Schedule &s, int isa) {
   return !rows || rows * vectors + vectors + 1 <= kRegisters[isa];
 }
 
+/// attention's short_block (attention_train has none: 0): whole vectors of
+/// queries, blocks that both register tiles divide.
+bool shortBlockValid(int64_t shortBlock, const Schedule &s, int lanes) {
+  return shortBlock == 0 ||
+         (shortBlock % lanes == 0 && divides(knob(s, "score_keys_unroll"), shortBlock) &&
+          divides(knob(s, "pv_queries_unroll"), shortBlock));
+}
+
 bool structurallyValid(abi::Family family, const Schedule &s, int isa) {
   const int lanes = kLanes[isa];
   switch (family) {
@@ -97,6 +107,7 @@ bool structurallyValid(abi::Family family, const Schedule &s, int isa) {
     return knob(s, "query_block") % lanes == 0 &&
            divides(knob(s, "score_keys_unroll"), knob(s, "key_block")) &&
            divides(knob(s, "pv_queries_unroll"), knob(s, "query_block")) &&
+           shortBlockValid(knob(s, "short_block"), s, lanes) &&
            (family != abi::Family::attention_train || knob(s, "key_block") % 4 == 0);
   case abi::Family::attention_grad:
     return knob(s, "block") % 8 == 0 &&

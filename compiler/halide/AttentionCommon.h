@@ -172,33 +172,75 @@ struct OnlineSoftmax {
 class FlashForward {
 public:
   /// q, k, v, keyLengths: the inputs (the Generator has fixed their bounds);
-  /// Dh, Sq, Sk their sizes.
+  /// Dh, Sq, Sk their sizes. `tag` suffixes the names of its Funcs, so that
+  /// two FlashForwards can share a pipeline (buildWithShort).
   FlashForward(const FlashForwardSpec &spec, Func q, Func k, Func v, Func keyLengths, Expr scale,
-               Expr Dh, Expr Sq, Expr Sk)
+               Expr Dh, Expr Sq, Expr Sk, const std::string &tag = "")
       : s_(spec), QB(spec.QB), KB(spec.KB), VW(spec.VW), q(q), k(k), v(v),
-        keyLengths(keyLengths), scale(scale), Dh(Dh), Sq(Sq), Sk(Sk) {}
+        keyLengths(keyLengths), scale(scale), Dh(Dh), Sq(Sq), Sk(Sk), qt("qt" + tag),
+        fast(tag), exact("_exact" + tag), accColSum("acc_col_sum" + tag),
+        accSum("acc_sum" + tag), result("result" + tag) {}
 
   /// Defines o and schedules everything (inference).
-  void build(Func o) { build(o, Func(), nullptr, false); }
+  void build(Func o) {
+    define(Func(), nullptr, false);
+    o(e, i, h, b) = rows(i);
+    o_ = o;
+    scheduleTaskFuncs(scheduleOutput());
+    scheduleBlocks();
+  }
   /// Training: also lse (defined here: pass an undefined Output Func) and,
   /// if `dropoutMask` is not null, dropout of P in P v.
-  void build(Func o, Func lse, const AttentionDropout *dropoutMask) { build(o, lse, dropoutMask, true); }
+  void build(Func o, Func lse, const AttentionDropout *dropoutMask) {
+    define(lse, dropoutMask, true);
+    o_ = o;
+    defineTrainOutputs();
+    scheduleTaskFuncs(scheduleOutput());
+    scheduleBlocks();
+  }
+  /// Inference in two branches: where `isShort` holds, `shortSeq`'s blocks
+  /// (built here too; its QB must cover every query there), else this
+  /// one's. One kernel, so one instance and ABI: the branch is taken per
+  /// call, on the sizes. Needs a static head_dim (one e width).
+  void buildWithShort(Func o, FlashForward &shortSeq, Expr isShort) {
+    _halide_user_assert(s_.headDim > 0 && shortSeq.s_.headDim == s_.headDim)
+        << "attention: a short-sequence branch needs a static head_dim";
+    define(Func(), nullptr, false);
+    shortSeq.define(Func(), nullptr, false);
+    // Each specialization keeps one side of the select (Halide simplifies a
+    // branch's definition with its condition, true there, false after it).
+    o(e, i, h, b) = select(isShort, shortSeq.rows(i), rows(i));
+    o_ = shortSeq.o_ = o;
+    const LoopLevel shortAt = shortSeq.splitInferenceTasks(o.specialize(isShort), eWidths[0].second);
+    const LoopLevel at = splitInferenceTasks(Stage(o), eWidths[0].second);
+    shortSeq.scheduleTaskFuncs(shortAt);
+    scheduleTaskFuncs(at);
+    shortSeq.scheduleBlocks();
+    scheduleBlocks();
+  }
 
 private:
-  void build(Func o, Func lse, const AttentionDropout *dropoutMask, bool train) {
-    o_ = o;
+  /// The algorithm, up to the task's rows (result).
+  void define(Func lse, const AttentionDropout *dropoutMask, bool train) {
     lse_ = lse;
     train_ = train;
     dropout = dropoutMask;
     setUp();
-    /* THE ALGORITHM */
     // q transposed per query block, so scores vectorise over queries.
     qt(i, e, h, b) = q(e, clamp(i, 0, Sq - 1), h, b);
     defineOnlineSoftmax(fast, false);
     defineOnlineSoftmax(exact, true);
     defineResult();
-    /* THE SCHEDULE */
-    scheduleTasks();
+  }
+
+  /// Query `query`'s row, column e, head (h, b), as the task's result has it.
+  Expr rows(Expr query) {
+    if (train()) return result(e, query % QB, query / QB, h, b)[0];
+    return result(e, query % QB, query / QB, h, b);
+  }
+
+  /// What lies inside a task's key-block loop.
+  void scheduleBlocks() {
     scheduleScoreTile();
     schedulePv();
     scheduleExact();
@@ -335,11 +377,11 @@ private:
     accSum(qb, h, b) += accColSum(re, qb, h, b);
     rq.where(isNan(accSum(qb, h, b)));
     result(e, rq, qb, h, b) = rows(exact, rq);
-    if (!train()) {
-      o_(e, i, h, b) = result(e, i % QB, i / QB, h, b);
-      return;
-    }
-    o_(e, i, h, b) = result(e, i % QB, i / QB, h, b)[0];
+  }
+
+  /// Training's outputs: o, and lse = m + log l of the pass that gave the row.
+  void defineTrainOutputs() {
+    o_(e, i, h, b) = rows(i);
     Expr m = result(0, i % QB, i / QB, h, b)[1], l = result(0, i % QB, i / QB, h, b)[2];
     Expr negInf = reinterpret<float>(Expr(int32_t(0xff800000u)));
     lse_(i, h, b) = select(seesNoKey(), negInf, m + fastLog(l));
@@ -366,9 +408,10 @@ private:
   /// extent 1 in qb (bounds inference cannot see that i / QB is constant over
   /// it), and a block's tiles are QB rows even where a causal mask trims them.
   /// lse (training) is computed with o, in the same task loop: the task's
-  /// Funcs serve both.
-  void scheduleTasks() {
-    Var qo("qo"), qin("qin"), task("task"), t1("t1");
+  /// Funcs serve both. This: the output's loops (and lse's); returns the
+  /// task's loop, where scheduleTaskFuncs puts the task's Funcs.
+  LoopLevel scheduleOutput() {
+    Var qo("qo"), qin("qin");
     Func out = o_;
     // Training computes lse with o, in one loop nest (compute_with), whose
     // loops (qo, h, b) stay unfused: over a fused task loop Halide's bounds
@@ -392,15 +435,26 @@ private:
       lse_.compute_with(out, qo);
       at = LoopLevel(out, qo);
     } else {
-      forEachWidth([&] { return Stage(out); }, [&](Stage st, int w) {
-        st.split(i, qo, qin, QB, TailStrategy::GuardWithIf)
-            .fuse(qo, h, t1)
-            .fuse(t1, b, task)
-            .parallel(task);
-        if (w > 1) st.vectorize(e, w);
-      });
-      at = LoopLevel(out, task);
+      forEachWidth([&] { return Stage(out); },
+                   [&](Stage st, int w) { at = splitInferenceTasks(st, w); });
     }
+    return at;
+  }
+
+  /// Inference: one task per (b, h, query block) of a stage of o, vectorised
+  /// along e at width w; returns the task's loop.
+  LoopLevel splitInferenceTasks(Stage st, int w) {
+    Var qo("qo"), qin("qin"), task("task"), t1("t1");
+    st.split(i, qo, qin, QB, TailStrategy::GuardWithIf)
+        .fuse(qo, h, t1)
+        .fuse(t1, b, task)
+        .parallel(task);
+    if (w > 1) st.vectorize(e, w);
+    return LoopLevel(o_, task);
+  }
+
+  /// The Funcs computed once per task, at `at` (see scheduleOutput).
+  void scheduleTaskFuncs(LoopLevel at) {
     qt.compute_at(at).bound_extent(i, QB).vectorize(i, VW);
     for (Func f : {accColSum, accSum, result}) f.compute_at(at).bound_extent(qb, 1);
     fast.state.compute_at(at);

@@ -12,7 +12,9 @@
 //
 // The algorithm (FlashAttention: online softmax over key blocks, one task per
 // query block), its schedule and its NaN and Inf handling are FlashForward's
-// (AttentionCommon.h), shared with attention_train.
+// (AttentionCommon.h), shared with attention_train. With a static head_dim,
+// a call with Sq <= short_block takes a second FlashForward, with blocks of
+// short_block queries and keys.
 #include "AttentionCommon.h"
 #include "GeneratorMacros.h"
 
@@ -56,9 +58,23 @@ public:
       Dh = head_dim;
       for (Input<Buffer<float>> *buf : {&q, &k, &v}) buf->dim(0).set_bounds(0, Dh);
     }
-    FlashForward forward(spec, q, k, v, key_lengths, scale, Dh, q.dim(1).extent(),
-                         k.dim(1).extent());
-    forward.build(o);
+    Expr Sq = q.dim(1).extent(), Sk = k.dim(1).extent();
+    FlashForward forward(spec, q, k, v, key_lengths, scale, Dh, Sq, Sk);
+    const int shortBlock = short_block.forTarget(t);
+    if (head_dim > 0) {
+      // Short query ranges (d2l's 10-token sequences, a decoding step's one
+      // query) in blocks of short_block queries and keys: blocks of 64 would
+      // compute 64 x 64 scores where 10 x 10 or 1 x Sk are wanted.
+      FlashForwardSpec shortSpec = spec;
+      shortSpec.QB = shortSpec.KB = shortBlock;
+      requireDivides("attention", "the vector width", spec.VW, "short_block", shortBlock);
+      requireDivides("attention", "score_keys_unroll", spec.scoreKeysUnroll, "short_block", shortBlock);
+      requireDivides("attention", "pv_queries_unroll", spec.pvQueriesUnroll, "short_block", shortBlock);
+      FlashForward shortForward(shortSpec, q, k, v, key_lengths, scale, Dh, Sq, Sk, "_short");
+      forward.buildWithShort(o, shortForward, Sq <= shortBlock);
+    } else {
+      forward.build(o);
+    }
     if (head_dim > 0) o.dim(0).set_bounds(0, Dh);  // (o's buffer exists once o is defined)
   }
 

@@ -287,9 +287,12 @@ void checkAttentionNonFinite(const Kernel<abi::attention_fn> &kernel, const Atte
 }
 
 void checkAttentionKernel(const Kernel<abi::attention_fn> &kernel) {
+  // With a static head_dim, Sq <= 16 takes the short-sequence branch
+  // (short_block): 16 and 17 are its edge, Sq = 1 over 40 keys a decoding step.
   struct { int B, H, Sq, Sk; std::vector<int> lengths; } shapes[] = {
-      {1, 1, 1, 1, {1}}, {2, 2, 13, 13, {5, 13}}, {2, 3, 70, 70, {70, 33}},
-      {2, 1, 5, 130, {130, 65}}, {1, 2, 150, 150, {150}}};
+      {1, 1, 1, 1, {1}},          {2, 2, 13, 13, {5, 13}},  {2, 3, 70, 70, {70, 33}},
+      {2, 1, 5, 130, {130, 65}},  {1, 2, 150, 150, {150}},  {2, 2, 16, 16, {16, 9}},
+      {1, 2, 17, 17, {17}},       {3, 2, 1, 40, {40, 17, 1}}};
   const int headDim = kernel.intParam("head_dim");
   const std::vector<int> widths =
       headDim > 0 ? std::vector<int>{headDim} : std::vector<int>{8, 64, 24};

@@ -31,7 +31,7 @@ loom_kernel.instance @linear {family = "linear", params = {activation = 1 : i64,
 // -----
 
 // expected-error @+1 {{param 'head_dim' must be an i64 >= 0 (0: read at run time)}}
-loom_kernel.instance @attention {family = "attention", params = {head_dim = "8", mask = "none"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = 64 : i64, scheduler = 1 : i64, score_keys_unroll = 4 : i64}}}
+loom_kernel.instance @attention {family = "attention", params = {head_dim = "8", mask = "none"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64, short_block = 16 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = 64 : i64, scheduler = 1 : i64, score_keys_unroll = 4 : i64, short_block = 16 : i64}}}
 
 // -----
 
@@ -76,7 +76,7 @@ loom_kernel.instance @add_norm_sum {family = "add_norm_sum", params = {}, schedu
 // -----
 
 // expected-error @+1 {{knob 'query_block' of the avx512 schedule must be an i64 in [1, 2^31)}}
-loom_kernel.instance @attention {family = "attention", params = {head_dim = 8 : i64, mask = "none"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = "64", scheduler = 1 : i64, score_keys_unroll = 4 : i64}}}
+loom_kernel.instance @attention {family = "attention", params = {head_dim = 8 : i64, mask = "none"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64, short_block = 16 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = "64", scheduler = 1 : i64, score_keys_unroll = 4 : i64, short_block = 16 : i64}}}
 
 // -----
 
@@ -140,7 +140,7 @@ func.func @specialised_k(%x: !loom_kernel.buffer<[B, S, 16], f32>, %wt: !loom_ke
 
 // -----
 
-loom_kernel.instance @attention_key_padding_head_dim8 {family = "attention", params = {head_dim = 8 : i64, mask = "key_padding"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = 64 : i64, scheduler = 1 : i64, score_keys_unroll = 4 : i64}}}
+loom_kernel.instance @attention_key_padding_head_dim8 {family = "attention", params = {head_dim = 8 : i64, mask = "key_padding"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64, short_block = 16 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = 64 : i64, scheduler = 1 : i64, score_keys_unroll = 4 : i64, short_block = 16 : i64}}}
 
 func.func @wrong_head_dim(%q: !loom_kernel.buffer<[B, 4, S, 4], f32, heads>, %len: !loom_kernel.buffer<[B], i32>) {
   // expected-error @+1 {{needs a kernel with params {head_dim = 4 : i64, mask = "key_padding"}, but @attention_key_padding_head_dim8 has {head_dim = 8 : i64, mask = "key_padding"}}}
@@ -150,7 +150,7 @@ func.func @wrong_head_dim(%q: !loom_kernel.buffer<[B, 4, S, 4], f32, heads>, %le
 
 // -----
 
-loom_kernel.instance @attention_key_padding_head_dim8 {family = "attention", params = {head_dim = 8 : i64, mask = "key_padding"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = 64 : i64, scheduler = 1 : i64, score_keys_unroll = 4 : i64}}}
+loom_kernel.instance @attention_key_padding_head_dim8 {family = "attention", params = {head_dim = 8 : i64, mask = "key_padding"}, schedules = {avx2 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 1 : i64, query_block = 32 : i64, scheduler = 1 : i64, score_keys_unroll = 2 : i64, short_block = 16 : i64}, avx512 = {estimate_b = 8 : i64, estimate_h = 8 : i64, estimate_sk = 128 : i64, estimate_sq = 128 : i64, key_block = 64 : i64, pv_queries_unroll = 4 : i64, query_block = 64 : i64, scheduler = 1 : i64, score_keys_unroll = 4 : i64, short_block = 16 : i64}}}
 
 func.func @wrong_mask(%q: !loom_kernel.buffer<[B, 2, T, 8], f32, heads>, %len: !loom_kernel.buffer<[B], i32>) {
   // expected-error @+1 {{needs a kernel with params {head_dim = 8 : i64, mask = "causal_key_padding"}, but @attention_key_padding_head_dim8 has {head_dim = 8 : i64, mask = "key_padding"}}}

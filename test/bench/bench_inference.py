@@ -30,9 +30,13 @@ import sys
 
 # OpenBLAS picks its Haswell kernels on this CPU unless told otherwise (ARCHITECTURE.md);
 # the variable must be set before the library loads, so the script re-executes itself.
+# OMP_WAIT_POLICY=PASSIVE (unless set): PyTorch runs in this process, and its idle
+# OpenMP threads otherwise spin on into the loom-run child's timing (a d2l forward:
+# 1.12 against 0.83 ms), as bench_train found for PyTorch itself.
 if os.environ.get("OPENBLAS_CORETYPE") != "SkylakeX":
     os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.execv(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
 
 import argparse  # noqa: E402
@@ -49,7 +53,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "parity"))
 import loom_torch  # noqa: E402
-from loom_tools import (REPO_ROOT, Compiler, add_tool_arguments, loom_run_argv,  # noqa: E402
+from loom_tools import (REPO_ROOT, SETTLE_SECONDS, Compiler, add_tool_arguments, loom_run_argv,  # noqa: E402
                         run_tool, tool_path)
 
 THREADS = 2
@@ -226,6 +230,7 @@ def run_bench(bench, args, engines, workdir):
         for e in engines:
             if e.module is None:
                 continue
+            time.sleep(SETTLE_SECONDS)
             out = os.path.join(prep.dir, f"{e.key}_out.npy")
             median, r = prep.loom_round(e.loom_run, e.module, iterations, out)
             if median is None:
@@ -278,7 +283,8 @@ def markdown_table(results, peak, peak_label, extra, baseline=None):
     lines.append("")
     lines.append(f"Peak: {peak:.1f} GFLOP/s = {peak_label}. Times are medians; Loom's exclude "
                  f"process start-up and weight loading. {THREADS} threads each; "
-                 f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}.")
+                 f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "
+                 f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}.")
     if baseline:
         lines.append(f"Baseline: the Loom build in {baseline}, timed in the same rounds.")
     if "tuned" in extra:

@@ -407,8 +407,10 @@ def run_bench(bench, args, compiler, loom_run, workdir):
                 continue
             result.setdefault(f"{side}_loss1", warm["loss"][0])
         times = {side: [] for side in sides}
+        from loom_tools import SETTLE_SECONDS
         for r in range(args.rounds):
             for side in list(sides):
+                time.sleep(SETTLE_SECONDS)
                 try:
                     reply = workers[side].run(steps)
                     times[side] += reply["ms"]

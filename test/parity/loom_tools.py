@@ -48,6 +48,15 @@ class Result:
         return f"{status}: {self.command}{tail}"
 
 
+# Seconds between one side's timing and the other's: idle threads of the side that
+# just ran keep spinning for a while (OpenBLAS's workers busy-wait about 2^28 cycles,
+# ~70 ms, after a GEMM), and on 2 cores one of them takes a core from the other side's
+# first timed runs. Measured: a d2l forward in loom-run right after PyTorch forwards
+# in the same parent (bench_inference) took 1.35-1.50 ms, 0.76-0.83 ms after a 0.5 s
+# pause.
+SETTLE_SECONDS = 0.5
+
+
 def run_tool(argv, timeout):
     """Runs a command without a shell; never raises for a failing or hanging command."""
     try:

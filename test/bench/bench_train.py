@@ -412,6 +412,7 @@ def run_bench(bench, args, compiler, loom_run, workdir):
             for side in list(sides):
                 time.sleep(SETTLE_SECONDS)
                 try:
+                    workers[side].run(1)  # untimed: wakes the side's threads after the pause
                     reply = workers[side].run(steps)
                     times[side] += reply["ms"]
                     result[f"{side}_timing_rss"] = reply["hwm_kib"]

@@ -52,9 +52,10 @@ class Result:
 # just ran keep spinning for a while (OpenBLAS's workers busy-wait about 2^28 cycles,
 # ~70 ms, after a GEMM), and on 2 cores one of them takes a core from the other side's
 # first timed runs. Measured: a d2l forward in loom-run right after PyTorch forwards
-# in the same parent (bench_inference) took 1.35-1.50 ms, 0.76-0.83 ms after a 0.5 s
-# pause.
-SETTLE_SECONDS = 0.5
+# in the same parent (bench_inference) took 1.35-1.50 ms, 0.76-0.83 ms after a 0.1 s
+# pause. Not longer: after 0.5 s idle the machine is slow to come back (a d2l train
+# step's median 7.8 ms, against 5.8 ms after 0.1 s).
+SETTLE_SECONDS = 0.1
 
 
 def run_tool(argv, timeout):

@@ -131,7 +131,7 @@ bool loom::buildKernel(const KernelJob &job, const Toolchain &tc, std::string &l
 LogicalResult loom::buildKernels(ArrayRef<KernelJob> jobs, const Toolchain &tc,
                                  StringRef modelName) {
   std::string error;
-  if (!makeKernelCache(tc, error)) { // once here, not once per job
+  if (!makeKernelCache(tc, error)) { // (buildKernel too): one error, not one per job
     llvm::errs() << "loomc: error: " << error << "\n";
     return failure();
   }

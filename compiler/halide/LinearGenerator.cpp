@@ -176,12 +176,10 @@ private:
     // Few rows (decoding: M = batch): one-row register tiles, still NR wide.
     tileOutput(out.specialize(N >= NR), NR, 1, VW);
     // Narrow outputs (N < one register tile; tiny models only): fewer
-    // vectors, more rows (NarrowTiles.h); few rows: one-vector rows; under
-    // one vector: scalar.
+    // vectors, more rows, down to one-vector rows (NarrowTiles.h); under one
+    // vector: scalar.
     for (auto [columns, rows] : narrowerTiles(MR, NR / VW, VW))
       tileOutput(out.specialize(M >= rows && N >= columns), columns, rows, VW);
-    // (prod is vectorised wherever N >= VW, so no such call may go scalar.)
-    tileOutput(out.specialize(N >= VW), VW, 1, VW);
     tileOutput(out, 1, 1, 1);
   }
 

@@ -285,11 +285,10 @@ private:
 
   /// dwt's loop nests, as the forward's: the blocked branch (tasks of up to
   /// TR rows x NR columns; it copies blockSum out), register tiles (MR x NR),
-  /// one-row tiles, narrower tiles (N < NR, NarrowTiles.h), one-vector rows,
-  /// scalar (N < VW). Columns
-  /// and tiles ShiftInwards (dwt is written, never read, so an element
-  /// computed twice gets the same bits twice). The
-  /// blocked branch's row tasks instead share K evenly, in multiples of MR,
+  /// one-row tiles, narrower tiles (N < NR, NarrowTiles.h), scalar (N < VW).
+  /// Columns and tiles ShiftInwards (dwt is written, never read, so an
+  /// element computed twice gets the same bits twice). The blocked branch's
+  /// row tasks instead share K evenly, in multiples of MR,
   /// the last one cut short (GuardWithIf): shifted inwards it would redo up
   /// to TR - 1 rows of the sum (64 of 512 at K = 512, TR = 96), and TR rows
   /// each would leave a short last task (K = 256, TR = 192: 192 + 64, one
@@ -311,8 +310,6 @@ private:
     tileOutput(out.specialize(N >= NR), NR, 1, VW);
     for (auto [columns, rows] : narrowerTiles(MR, NR / VW, VW))
       tileOutput(out.specialize(K >= rows && N >= columns), columns, rows, VW);
-    // (prod is vectorised wherever N >= VW, so no such call may go scalar.)
-    tileOutput(out.specialize(N >= VW), VW, 1, VW);
     tileOutput(out, 1, 1, 1);
   }
 

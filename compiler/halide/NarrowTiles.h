@@ -14,7 +14,9 @@ namespace loom::halide {
 /// The narrower tiles, widest first, as (columns, rows): the vector count
 /// halved down to one vector, the rows grown so that the tile keeps about as
 /// many accumulators, up to twice the configured rows (more rows would only
-/// add redundant rows to the ShiftInwards tail of short outputs). A tile
+/// add redundant rows to the ShiftInwards tail of short outputs); last, one
+/// vector by one row, so that no output of a vector or more goes scalar (the
+/// kernels vectorise their register tile wherever N >= one vector). A tile
 /// (c, r) serves outputs at least c wide and r tall.
 inline std::vector<std::pair<int, int>> narrowerTiles(int tileRows, int tileVectors,
                                                       int vectorWidth) {
@@ -22,6 +24,7 @@ inline std::vector<std::pair<int, int>> narrowerTiles(int tileRows, int tileVect
   for (int vectors = tileVectors / 2; vectors >= 1; vectors /= 2)
     tiles.push_back({vectors * vectorWidth,
                      std::min(tileRows * tileVectors / vectors, 2 * tileRows)});
+  tiles.push_back({vectorWidth, 1});
   return tiles;
 }
 

@@ -327,6 +327,11 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   loom::registerCodegenDialects(registry);
   mlir::MLIRContext context(registry);
+  // A diagnostic points into the spec (or a records file); MLIR would add
+  // the whole module after it, hundreds of lines a user did not write.
+  // --mlir-print-op-on-diagnostic still asks for it.
+  if (!cl::getRegisteredOptions()["mlir-print-op-on-diagnostic"]->getNumOccurrences())
+    context.printOpOnDiagnostic(false);
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       loom::importModelSpec(context, *spec);
